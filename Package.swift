@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The Python extension and the CLI statically link the engine; see DESIGN.md for why the extension is one
+// self-contained `_core.abi3.so` (built by python/setup.py with `-Xswiftc -static-stdlib`).
+let package = Package(
+    name: "SweepKit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SweepKit", targets: ["SweepKit"]),
+        .library(name: "SweepKitPython", type: .dynamic, targets: ["SweepKitPython"]),
+        .executable(name: "sweepkit", targets: ["SweepKitCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .target(name: "SweepKit"),
+        .target(name: "CSweepKit"),
+        .target(name: "SweepKitCAPI", dependencies: ["SweepKit", "CSweepKit"]),
+        .systemLibrary(name: "CPython", path: "Sources/CPython"),
+        // Calls only the C API (sweepkit.h); linking SweepKitCAPI provides the definitions.
+        .target(name: "SweepKitPython", dependencies: ["CSweepKit", "SweepKitCAPI", "CPython"]),
+        .executableTarget(
+            name: "SweepKitCLI",
+            dependencies: [
+                "SweepKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .testTarget(name: "SweepKitTests", dependencies: ["SweepKit"]),
+        .testTarget(name: "SweepKitCAPITests", dependencies: ["CSweepKit", "SweepKitCAPI"]),
+    ]
+)

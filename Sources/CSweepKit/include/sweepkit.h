@@ -1,0 +1,101 @@
+/*
+ * sweepkit.h — the C API of the SweepKit engine.
+ *
+ * Conventions (as in SQLite's C API):
+ *   - Every function is prefixed sk_. Objects are opaque handles with a matching _free.
+ *   - Every fallible call returns an sk_status. On anything but SK_OK/SK_DONE, sk_last_error()
+ *     says why, naming the field of the spec that is wrong.
+ *   - Structured data crosses as UTF-8 JSON text. Strings returned through `char **out` are owned
+ *     by the caller and released with sk_free(). Input strings are borrowed for the call only.
+ *   - No input, however malformed, makes the engine abort: bad input is an error code and a message.
+ *   - Threads: any function may be called from any thread. A sweep handle serialises its own calls.
+ *     sk_last_error() is per thread.
+ */
+#ifndef SWEEPKIT_H
+#define SWEEPKIT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped on any incompatible change of this header; new functions are only ever added. */
+#define SK_ABI_VERSION 1
+
+typedef enum sk_status {
+    SK_OK = 0,
+    SK_DONE = 1,         /* nothing (more) to return: the sweep is over, or no trial completed yet */
+    SK_INVALID = 2,      /* the spec or an argument breaks a rule; sk_last_error() names the field */
+    SK_MISUSE = 3,       /* the API was used out of order (unknown trial, NULL or freed handle, ...) */
+    SK_UNAVAILABLE = 4,  /* the feature exists in the API but not in this build */
+    SK_INTERNAL = 5      /* a sampler or plugin failed while the sweep ran */
+} sk_status;
+
+typedef enum sk_trial_state {
+    SK_TRIAL_COMPLETED = 1,
+    SK_TRIAL_FAILED = 2,
+    SK_TRIAL_CANCELED = 3
+} sk_trial_state;
+
+typedef struct sk_sweep sk_sweep;
+
+/* The ABI version the library was built with (compare with SK_ABI_VERSION). */
+int sk_abi_version(void);
+
+/* The library version, a static string: do not free. */
+const char *sk_version(void);
+
+/* Why the last failing call on this thread failed; "" if none. Valid until the next sk_ call on
+ * this thread; do not free. */
+const char *sk_last_error(void);
+
+/* Frees a string returned by this library. NULL is ignored. */
+void sk_free(char *text);
+
+/* Validates a sweep spec and writes its canonical JSON (wire-form search space, every default
+ * filled in) to *out_json. */
+sk_status sk_spec_normalize(const char *spec_json, char **out_json);
+
+/* Validates a search space (wire or YAML dict form, mixed freely) and writes it in the requested
+ * form: 0 = wire (["uniform", [0, 1]]), 1 = YAML dict ({"type": "uniform", ...}). */
+sk_status sk_space_normalize(const char *space_json, int form, char **out_json);
+
+/* Creates an in-process sweep from a spec. The spec is validated completely first. */
+sk_status sk_sweep_create(const char *spec_json, sk_sweep **out_sweep);
+
+/* Frees a sweep. NULL is ignored; freeing twice is detected and ignored. */
+void sk_sweep_free(sk_sweep *sweep);
+
+/* The spec as run (with the seed the engine drew when none was given). */
+sk_status sk_sweep_spec(sk_sweep *sweep, char **out_json);
+
+/* The next trial: its number and its parameters as a JSON object. SK_DONE when the sweep is over
+ * (limits reached, sampler exhausted); sk_sweep_finish_reason() says why. */
+sk_status sk_sweep_ask(sk_sweep *sweep, int64_t *out_number, char **out_params_json);
+
+/* Records how trial `number` ended. COMPLETED needs a finite value; FAILED and CANCELED may pass
+ * NAN. `message` (may be NULL) says why a trial failed or was canceled. */
+sk_status sk_sweep_tell(sk_sweep *sweep, int64_t number, sk_trial_state state, double value, const char *message);
+
+/* The best completed trial as JSON ({"number", "state", "params", "value", ...}); SK_DONE if no
+ * trial has completed. */
+sk_status sk_sweep_best(sk_sweep *sweep, char **out_trial_json);
+
+/* Every trial so far, in order, as a JSON list. */
+sk_status sk_sweep_trials(sk_sweep *sweep, char **out_json);
+
+/* Why sk_sweep_ask returned SK_DONE; SK_DONE here means the sweep is not over. */
+sk_status sk_sweep_finish_reason(sk_sweep *sweep, char **out_text);
+
+/* Names of the registered samplers as a JSON list. */
+sk_status sk_samplers(char **out_json);
+
+/* Writes points 0..n-1 of the Sobol sequence in `dimension` dimensions to out[n * dimension]
+ * (row-major). scrambled = 0 gives the plain sequence, else it is scrambled with `seed`. */
+sk_status sk_sobol_points(uint32_t dimension, uint32_t n, int scrambled, int64_t seed, double *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

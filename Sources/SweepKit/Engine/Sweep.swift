@@ -1,0 +1,157 @@
+import Synchronization
+
+/// An in-process sweep: the engine's core loop of asking the sampler for trials and recording
+/// their results, without subprocesses.
+///
+/// ```swift
+/// let sweep = try Sweep(space: try SearchSpace(["x": .uniform(min: -5, max: 5)]),
+///                       sampler: .random(seed: 1), goal: .minimize,
+///                       limits: SweepLimits(maxTotalTrials: 50))
+/// try sweep.run { trial in (trial.params["x"]!.number! - 2) * (trial.params["x"]!.number! - 2) }
+/// print(sweep.best!.params)
+/// ```
+///
+/// Thread-safe: every method may be called from any thread.
+public final class Sweep: Sendable {
+    /// The spec as run: for random sampling without a seed, the seed the engine drew.
+    public let spec: SweepSpec
+    private let state: Mutex<State>
+
+    struct State: ~Copyable {
+        let sampler: any Sampler
+        var trials: [Trial] = []
+        var runningCount = 0
+        var bestNumber: Int?
+        var finishReason: String?
+        let deadline: ContinuousClock.Instant?
+    }
+
+    /// Validates the spec completely and creates the sampler; nothing else happens until `ask`.
+    public init(spec: SweepSpec) throws(SweepKitError) {
+        var spec = spec
+        if spec.samplingAlgorithm.samplerName == RandomSampler.name, spec.samplingAlgorithm.seed == nil {
+            spec.samplingAlgorithm.seed = Int.random(in: 0...Int(Int32.max))
+        }
+        let sampler = try SamplerRegistry.shared.makeSampler(for: spec.samplingAlgorithm, space: spec.searchSpace)
+        self.spec = spec
+        // Capped at ~30 years so the conversion to whole milliseconds cannot overflow.
+        let deadline = spec.limits.timeout.map { ContinuousClock.now + .milliseconds(Int64((Swift.min($0, 1e9) * 1000).rounded())) }
+        state = Mutex(State(sampler: sampler, deadline: deadline))
+    }
+
+    public convenience init(
+        space: SearchSpace, sampler: SamplingAlgorithm = .random(), goal: Goal,
+        limits: SweepLimits = SweepLimits(), earlyTermination: TerminationPolicySpec? = nil
+    ) throws(SweepKitError) {
+        try self.init(spec: SweepSpec(searchSpace: space, samplingAlgorithm: sampler, goal: goal, limits: limits, earlyTermination: earlyTermination))
+    }
+
+    public convenience init(jsonText: String) throws(SweepKitError) {
+        try self.init(spec: SweepSpec(jsonText: jsonText))
+    }
+
+    /// The next trial, or `nil` when the sweep is over (`finishReason` says why).
+    /// Throws when `max_concurrent_trials` trials are already running.
+    public func ask() throws(SweepKitError) -> Trial? {
+        let logBase = spec.samplingAlgorithm.logBase ?? SearchSpace.naturalLogBase
+        return try state.withLock { (state: inout State) throws(SweepKitError) -> Trial? in
+            if state.finishReason != nil { return nil }
+            if let maxTotal = spec.limits.maxTotalTrials, state.trials.count >= maxTotal {
+                state.finishReason = "max_total_trials (\(maxTotal)) reached"
+                return nil
+            }
+            if let deadline = state.deadline, ContinuousClock.now >= deadline {
+                state.finishReason = "timeout reached"
+                return nil
+            }
+            if let maxConcurrent = spec.limits.maxConcurrentTrials, state.runningCount >= maxConcurrent {
+                throw .misuse("max_concurrent_trials (\(maxConcurrent)) trials are already running; tell the result of one before asking for another")
+            }
+            let number = state.trials.count
+            guard let point = try state.sampler.suggest(trialNumber: number) else {
+                state.finishReason = "the sampler is exhausted (every combination was tried)"
+                return nil
+            }
+            guard point.count == spec.searchSpace.dimension, point.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+                throw .internalFailure("sampler '\(spec.samplingAlgorithm.samplerName)' returned an invalid point (expected \(spec.searchSpace.dimension) coordinates in [0, 1])")
+            }
+            let trial = Trial(number: number, params: spec.searchSpace.values(at: point, logBase: logBase), point: point, state: .running)
+            state.trials.append(trial)
+            state.runningCount += 1
+            return trial
+        }
+    }
+
+    /// Records how trial `number` ended. A completed trial needs a finite value.
+    public func tell(_ number: Int, value: Double?, state newState: TrialState = .completed, message: String? = nil) throws(SweepKitError) {
+        let goal = spec.goal
+        try state.withLock { (state: inout State) throws(SweepKitError) in
+            guard number >= 0, number < state.trials.count else {
+                throw .misuse("tell: there is no trial \(number) (\(state.trials.count) trials were asked)")
+            }
+            guard state.trials[number].state == .running else {
+                throw .misuse("tell: trial \(number) already finished as \(state.trials[number].state.rawValue)")
+            }
+            guard newState.isFinished else {
+                throw .misuse("tell: the state must be Completed, Failed or Canceled, got \(newState.rawValue)")
+            }
+            if newState == .completed {
+                guard let value, value.isFinite else {
+                    let given = value.map { String($0) } ?? "no value"
+                    throw .validation(field: "value", message: "trial \(number): a completed trial needs a finite value, got \(given); report it as failed instead")
+                }
+            }
+            state.trials[number].state = newState
+            state.trials[number].value = value.flatMap { $0.isFinite ? $0 : nil }
+            state.trials[number].message = message
+            state.runningCount -= 1
+            if newState == .completed, let value {
+                if let best = state.bestNumber, let bestValue = state.trials[best].value, !goal.isBetter(value, than: bestValue) {
+                } else {
+                    state.bestNumber = number
+                }
+            }
+            let trial = state.trials[number]
+            state.sampler.observe(TrialObservation(trialNumber: number, point: trial.point, state: newState, value: trial.value, goal: goal))
+        }
+    }
+
+    /// Asks, evaluates and tells until the sweep is over. An objective that throws marks its trial
+    /// failed and the error propagates; a non-finite result marks it failed and the sweep goes on.
+    public func run(maxTrials: Int? = nil, objective: (Trial) throws -> Double) throws {
+        var count = 0
+        while maxTrials.map({ count < $0 }) ?? true, let trial = try ask() {
+            count += 1
+            let value: Double
+            do {
+                value = try objective(trial)
+            } catch {
+                try tell(trial.number, value: nil, state: .failed, message: "\(error)")
+                throw error
+            }
+            if value.isFinite {
+                try tell(trial.number, value: value)
+            } else {
+                try tell(trial.number, value: nil, state: .failed, message: "the objective returned \(value)")
+            }
+        }
+    }
+
+    /// The completed trial with the best value (the earliest one on ties).
+    public var best: Trial? {
+        state.withLock { state in state.bestNumber.map { state.trials[$0] } }
+    }
+
+    public var trials: [Trial] {
+        state.withLock { $0.trials }
+    }
+
+    public func trial(_ number: Int) -> Trial? {
+        state.withLock { state in number >= 0 && number < state.trials.count ? state.trials[number] : nil }
+    }
+
+    /// Why `ask` returned `nil`, once it has.
+    public var finishReason: String? {
+        state.withLock { $0.finishReason }
+    }
+}

@@ -1,0 +1,128 @@
+import CPython
+import CSweepKit
+
+/// The functions of `sweepkit._core`. Each converts its arguments, calls the C API with the GIL
+/// released, and converts the result; none contains engine logic.
+enum CoreFunctions {
+    typealias Fast = @convention(c) (PyPointer?, FastArgs, Py_ssize_t) -> PyPointer?
+
+    static let abiVersion: Fast = { _, _, _ in PyLong_FromLong(Int(sk_abi_version())) }
+
+    static let version: Fast = { _, _, _ in PyUnicode_FromString(sk_version()) }
+
+    static let setExceptionClasses: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 4, "_set_exception_classes"), let args else { return nil }
+        let statuses = [SK_INVALID, SK_MISUSE, SK_UNAVAILABLE, SK_INTERNAL]
+        for (i, status) in statuses.enumerated() {
+            guard let cls = args[i] else { return nil }
+            skpy_incref(cls)
+            exceptionClasses[status.rawValue] = cls
+        }
+        return skpy_none()
+    }
+
+    /// A call that maps one JSON string to another through an `sk_*_normalize` function.
+    private static func normalize(_ args: FastArgs, _ call: (UnsafePointer<CChar>, CStringOut) -> sk_status) -> PyPointer? {
+        guard let args, let text = utf8Argument(args[0], "json") else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { call(text, &out) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
+    static let normalizeSpec: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 1, "normalize_spec") else { return nil }
+        return normalize(args) { sk_spec_normalize($0, $1) }
+    }
+
+    static let normalizeSpace: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 2, "normalize_space"), let args else { return nil }
+        let form = PyLong_AsLong(args[1])
+        if form == -1, PyErr_Occurred() != nil { return nil }
+        return normalize(args) { sk_space_normalize($0, Int32(clamping: form), $1) }
+    }
+
+    static let sweepCreate: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 1, "sweep_create"), let args, let text = utf8Argument(args[0], "spec") else { return nil }
+        var sweep: OpaquePointer?
+        let status = withoutGIL { sk_sweep_create(text, &sweep) }
+        guard status == SK_OK, let sweep else { return raiseLastError(status) }
+        return SweepHandleCapsule.wrap(sweep)
+    }
+
+    /// Returns `(number, params_json)` or None when the sweep is over.
+    static let sweepAsk: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 1, "sweep_ask"), let args, let sweep = SweepHandleCapsule.unwrap(args[0]) else { return nil }
+        var number: Int64 = 0
+        var params: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { sk_sweep_ask(sweep, &number, &params) }
+        if status == SK_DONE { return skpy_none() }
+        guard status == SK_OK else { return raiseLastError(status) }
+        guard let tuple = PyTuple_New(2) else { sk_free(params); return nil }
+        PyTuple_SetItem(tuple, 0, PyLong_FromLongLong(number))
+        PyTuple_SetItem(tuple, 1, takeString(params))
+        return tuple
+    }
+
+    /// `sweep_tell(handle, number, state, value, message_or_None)`.
+    static let sweepTell: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 5, "sweep_tell"), let args, let sweep = SweepHandleCapsule.unwrap(args[0]) else { return nil }
+        let number = PyLong_AsLongLong(args[1])
+        if number == -1, PyErr_Occurred() != nil { return nil }
+        let state = PyLong_AsLong(args[2])
+        if state == -1, PyErr_Occurred() != nil { return nil }
+        let value = PyFloat_AsDouble(args[3])
+        if value == -1, PyErr_Occurred() != nil { return nil }
+        var message: UnsafePointer<CChar>? = nil
+        if let object = args[4], skpy_is_none(object) == 0 {
+            guard let text = utf8Argument(object, "message") else { return nil }
+            message = text
+        }
+        let status = withoutGIL { sk_sweep_tell(sweep, number, sk_trial_state(UInt32(truncatingIfNeeded: state)), value, message) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return skpy_none()
+    }
+
+    /// A call that returns one JSON string about a sweep, or None on SK_DONE.
+    private static func sweepString(_ args: FastArgs, _ nargs: Py_ssize_t, _ name: String, _ call: (OpaquePointer, CStringOut) -> sk_status) -> PyPointer? {
+        guard checkArgumentCount(nargs, 1, name), let args, let sweep = SweepHandleCapsule.unwrap(args[0]) else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { call(sweep, &out) }
+        if status == SK_DONE { return skpy_none() }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
+    static let sweepBest: Fast = { _, args, nargs in sweepString(args, nargs, "sweep_best") { sk_sweep_best($0, $1) } }
+    static let sweepTrials: Fast = { _, args, nargs in sweepString(args, nargs, "sweep_trials") { sk_sweep_trials($0, $1) } }
+    static let sweepSpec: Fast = { _, args, nargs in sweepString(args, nargs, "sweep_spec") { sk_sweep_spec($0, $1) } }
+    static let sweepFinishReason: Fast = { _, args, nargs in
+        sweepString(args, nargs, "sweep_finish_reason") { sk_sweep_finish_reason($0, $1) }
+    }
+
+    static let samplers: Fast = { _, _, _ in
+        var out: UnsafeMutablePointer<CChar>?
+        let status = sk_samplers(&out)
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
+    /// `sobol_points(dimension, n, scrambled, seed)` → bytes of n*dimension doubles (row-major).
+    static let sobolPoints: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 4, "sobol_points"), let args else { return nil }
+        let dimension = PyLong_AsLong(args[0]), n = PyLong_AsLong(args[1])
+        let scrambled = PyObject_IsTrue(args[2]), seed = PyLong_AsLongLong(args[3])
+        if PyErr_Occurred() != nil { return nil }
+        guard dimension >= 0, n >= 0, dimension <= Int(UInt32.max), n <= Int(UInt32.max), dimension * n <= 1 << 28 else {
+            return raise(SK_INVALID, "sobol_points: dimension and n must be non-negative and dimension * n at most 2^28")
+        }
+        var values = [Double](repeating: 0, count: dimension * n)
+        let status = values.withUnsafeMutableBufferPointer { buffer in
+            withoutGIL { sk_sobol_points(UInt32(dimension), UInt32(n), scrambled, seed, buffer.baseAddress) }
+        }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return values.withUnsafeBytes { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { PyBytes_FromStringAndSize($0.baseAddress, $0.count) }
+        }
+    }
+}

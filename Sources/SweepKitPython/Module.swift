@@ -1,0 +1,47 @@
+import CPython
+import CSweepKit
+
+/// `PyInit__core`: builds the method table and the module object once. The tables live for the
+/// life of the process, as CPython requires.
+@_cdecl("PyInit__core")
+public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
+    let functions: [(String, CoreFunctions.Fast, String)] = [
+        ("abi_version", CoreFunctions.abiVersion, "The engine's C ABI version."),
+        ("version", CoreFunctions.version, "The engine's version."),
+        ("_set_exception_classes", CoreFunctions.setExceptionClasses, "Internal: (validation, misuse, unavailable, internal)."),
+        ("normalize_spec", CoreFunctions.normalizeSpec, "Validate a sweep spec (JSON); return its canonical JSON."),
+        ("normalize_space", CoreFunctions.normalizeSpace, "Validate a search space (JSON); return it in form 0 (wire) or 1 (yaml)."),
+        ("sweep_create", CoreFunctions.sweepCreate, "Create an in-process sweep from a spec (JSON)."),
+        ("sweep_ask", CoreFunctions.sweepAsk, "(number, params_json) of the next trial, or None when the sweep is over."),
+        ("sweep_tell", CoreFunctions.sweepTell, "Record a trial's end: (sweep, number, state, value, message)."),
+        ("sweep_best", CoreFunctions.sweepBest, "The best completed trial (JSON) or None."),
+        ("sweep_trials", CoreFunctions.sweepTrials, "All trials (JSON list)."),
+        ("sweep_spec", CoreFunctions.sweepSpec, "The spec as run (JSON)."),
+        ("sweep_finish_reason", CoreFunctions.sweepFinishReason, "Why the sweep ended, or None."),
+        ("samplers", CoreFunctions.samplers, "Registered sampler names (JSON list)."),
+        ("sobol_points", CoreFunctions.sobolPoints, "Sobol points as bytes of doubles: (dimension, n, scrambled, seed)."),
+    ]
+    let methods = UnsafeMutablePointer<PyMethodDef>.allocate(capacity: functions.count + 1)
+    for (i, function) in functions.enumerated() {
+        methods[i] = PyMethodDef(
+            ml_name: UnsafePointer(strdup(function.0)),
+            ml_meth: unsafeBitCast(function.1, to: PyCFunction.self),
+            ml_flags: METH_FASTCALL,
+            ml_doc: UnsafePointer(strdup(function.2)))
+    }
+    methods[functions.count] = PyMethodDef(ml_name: nil, ml_meth: nil, ml_flags: 0, ml_doc: nil)
+
+    let definition = UnsafeMutablePointer<PyModuleDef>.allocate(capacity: 1)
+    definition.initialize(to: PyModuleDef(
+        m_base: skpy_moduledef_base(),
+        m_name: UnsafePointer(strdup("sweepkit._core")),
+        m_doc: UnsafePointer(strdup("SweepKit's Swift engine, through its C API (sweepkit.h).")),
+        m_size: -1,
+        m_methods: methods,
+        m_slots: nil, m_traverse: nil, m_clear: nil, m_free: nil))
+    guard sk_abi_version() == SK_ABI_VERSION else {
+        PyErr_SetString(skpy_exc_runtime_error(), "sweepkit._core: engine ABI \(sk_abi_version()) does not match the header's \(SK_ABI_VERSION)")
+        return nil
+    }
+    return skpy_module_create(definition)
+}

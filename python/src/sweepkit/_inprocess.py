@@ -1,0 +1,172 @@
+"""In-process sweeps: ask/tell and `optimize(fn)`, without a subprocess per trial.
+
+The engine decides everything (which trial comes next, when the sweep is over, which trial is
+best); this module only moves trials between it and the user's function.
+"""
+import json
+import math
+import time
+import warnings
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Type, Union
+
+from . import _core
+from ._engine import TRIAL_STATES, dumps
+from .exceptions import UserErrorException, ValidationException
+from .sweep._objective import Objective, SweepJobLimits
+from .sweep._spec import build_spec
+
+
+class Trial:
+    """One trial of an in-process sweep: `number` (0-based), `params` (name → value; a conditional
+    choice gives a nested dict), and, once told, `state` and `value`."""
+
+    __slots__ = ("number", "params", "state", "value", "message", "_flat_params")
+
+    def __init__(self, number: int, params: Dict[str, Any], state: str = "Running",
+                 value: Optional[float] = None, message: Optional[str] = None,
+                 flat_params: Optional[Dict[str, Any]] = None) -> None:
+        self.number = number
+        self.params = params
+        self.state = state
+        self.value = value
+        self.message = message
+        self._flat_params = flat_params
+
+    @property
+    def flat_params(self) -> Dict[str, Any]:
+        """Parameters with nested dicts flattened to dotted names (`cond.kernel`)."""
+        if self._flat_params is None:
+            flat: Dict[str, Any] = {}
+
+            def add(prefix: str, value: Any) -> None:
+                if isinstance(value, dict):
+                    for key, nested in value.items():
+                        add(f"{prefix}.{key}", nested)
+                else:
+                    flat[prefix] = value
+
+            for name, value in self.params.items():
+                add(name, value)
+            self._flat_params = flat
+        return self._flat_params
+
+    def __getitem__(self, name: str) -> Any:
+        return self.params[name]
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, state={self.state!r}, value={self.value!r}, params={self.params!r})"
+
+    @classmethod
+    def _from_json(cls, data: dict) -> "Trial":
+        return cls(data["number"], data["params"], data["state"], data.get("value"), data.get("message"),
+                   data.get("flat_params"))
+
+
+class Sweep:
+    """A sweep driven from Python, like Optuna's study with ask/tell.
+
+    >>> from sweepkit import Sweep
+    >>> from sweepkit.sweep import Uniform
+    >>> sweep = Sweep(search_space={"x": Uniform(-5, 5)}, sampling_algorithm="random",
+    ...               primary_metric="loss", goal="minimize", max_total_trials=50)
+    >>> sweep.optimize(lambda trial: (trial.params["x"] - 2) ** 2)
+    >>> sweep.best_trial.params
+    """
+
+    def __init__(self, *, search_space: Dict[str, Any], sampling_algorithm: Any = "random",
+                 primary_metric: str = "objective", goal: str = "minimize",
+                 max_total_trials: Optional[int] = None, max_concurrent_trials: Optional[int] = None,
+                 timeout: Optional[float] = None, early_termination: Any = None,
+                 limits: Optional[SweepJobLimits] = None) -> None:
+        if limits is None:
+            limits = SweepJobLimits(max_total_trials=max_total_trials, max_concurrent_trials=max_concurrent_trials,
+                                    timeout=timeout)
+        elif any(v is not None for v in (max_total_trials, max_concurrent_trials, timeout)):
+            raise ValidationException("limits: pass either limits= or max_total_trials/max_concurrent_trials/timeout, not both")
+        spec = build_spec(search_space=search_space, sampling_algorithm=sampling_algorithm,
+                          objective=Objective(goal=goal, primary_metric=primary_metric), limits=limits,
+                          early_termination=early_termination)
+        self._handle = _core.sweep_create(dumps(spec))
+        self._running: Dict[int, Trial] = {}
+
+    @property
+    def spec(self) -> dict:
+        """The spec as the engine runs it, with every default filled in (and the drawn seed)."""
+        return json.loads(_core.sweep_spec(self._handle))
+
+    def ask(self) -> Optional[Trial]:
+        """The next trial, or None when the sweep is over (limits reached, grid exhausted)."""
+        answer = _core.sweep_ask(self._handle)
+        if answer is None:
+            return None
+        trial = Trial(answer[0], json.loads(answer[1]))
+        self._running[trial.number] = trial
+        return trial
+
+    def tell(self, trial: Union[Trial, int], value: Optional[float] = None, *, state: str = "completed",
+             message: Optional[str] = None) -> None:
+        """Records how a trial ended: `state` is "completed" (needs a finite value), "failed" or "canceled"."""
+        number = trial.number if isinstance(trial, Trial) else int(trial)
+        state_code = TRIAL_STATES.get(state.lower()) if isinstance(state, str) else None
+        if state_code is None:
+            raise ValidationException(f"state: expected one of {', '.join(TRIAL_STATES)}, got {state!r}")
+        numeric = math.nan if value is None else float(value)
+        _core.sweep_tell(self._handle, number, state_code, numeric, message)
+        told = self._running.pop(number, None)
+        if told is not None:
+            told.state = {1: "Completed", 2: "Failed", 3: "Canceled"}[state_code]
+            told.value = None if math.isnan(numeric) else numeric
+            told.message = message
+
+    def optimize(self, fn: Callable[[Trial], float], n_trials: Optional[int] = None, *,
+                 timeout: Optional[float] = None, catch: Iterable[Type[BaseException]] = ()) -> None:
+        """Runs `fn(trial)` for up to `n_trials` more trials (or until `timeout` seconds, or the
+        sweep's own limits). A non-finite result marks the trial failed; an exception in `catch`
+        marks it failed and goes on; any other exception (Ctrl-C too) ends the trial and propagates."""
+        catch = tuple(catch)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        count = 0
+        while n_trials is None or count < n_trials:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            trial = self.ask()
+            if trial is None:
+                break
+            count += 1
+            try:
+                result = fn(trial)
+            except catch as error:
+                self.tell(trial, state="failed", message=f"{type(error).__name__}: {error}")
+                continue
+            except KeyboardInterrupt:
+                self.tell(trial, state="canceled", message="interrupted (KeyboardInterrupt)")
+                raise
+            except BaseException as error:
+                self.tell(trial, state="failed", message=f"{type(error).__name__}: {error}")
+                raise
+            try:
+                value = float(result)
+            except (TypeError, ValueError):
+                self.tell(trial, state="failed", message=f"the objective returned {result!r}, not a number")
+                warnings.warn(f"trial {trial.number}: the objective returned {result!r}, not a number; marked failed")
+                continue
+            if math.isfinite(value):
+                self.tell(trial, value)
+            else:
+                self.tell(trial, state="failed", message=f"the objective returned {value}")
+                warnings.warn(f"trial {trial.number}: the objective returned {value}; marked failed")
+
+    @property
+    def best_trial(self) -> Optional[Trial]:
+        """The completed trial with the best value (the earliest on ties), or None."""
+        best = _core.sweep_best(self._handle)
+        return None if best is None else Trial._from_json(json.loads(best))
+
+    @property
+    def trials(self) -> List[Trial]:
+        return [Trial._from_json(t) for t in json.loads(_core.sweep_trials(self._handle))]
+
+    @property
+    def finish_reason(self) -> Optional[str]:
+        """Why the sweep ended (`ask` returned None), or None while it can go on."""
+        return _core.sweep_finish_reason(self._handle)
