@@ -29,7 +29,7 @@ public struct SweepSpec: Equatable, Sendable {
         self.earlyTermination = earlyTermination
     }
 
-    static let topLevelKeys = ["search_space", "sampling_algorithm", "objective", "limits", "early_termination"]
+    public static let topLevelKeys = ["search_space", "sampling_algorithm", "objective", "limits", "early_termination"]
 
     public init(json: JSONValue) throws(SweepKitError) {
         guard let object = json.object else {

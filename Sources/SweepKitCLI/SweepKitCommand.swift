@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import SweepKit
+
+/// `sweepkit`: run and inspect sweeps from the shell.
+///
+/// Exit codes: 0 success; 2 the file or its spec is invalid (the message names the field);
+/// 1 anything else went wrong.
+@main
+struct SweepKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweepkit",
+        abstract: "Hyperparameter sweeps in the Azure ML sweep-job format, run on this machine.",
+        version: SweepKitVersion.string,
+        subcommands: [ValidateCommand.self, SampleCommand.self, SamplersCommand.self])
+}
+
+/// Runs a command body and maps engine errors to a message on stderr and an exit code.
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as SweepKitError {
+        FileHandle.standardError.write(Data("sweepkit: error: \(error)\n".utf8))
+        if case .validation = error { throw ExitCode(2) }
+        if case .invalidJSON = error { throw ExitCode(2) }
+        throw ExitCode(1)
+    }
+}
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate", abstract: "Check a sweep YAML file and print the engine's canonical spec (JSON).")
+
+    @Option(name: .shortAndLong, help: "The sweep YAML file.")
+    var file: String
+
+    func run() throws {
+        try runReportingErrors {
+            let sweepFile = try SweepFile(path: file)
+            _ = try Sweep(spec: sweepFile.spec)  // also creates the sampler: grid/space mismatches surface here
+            print(sweepFile.spec.json.jsonText)
+        }
+    }
+}
+
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Print the parameters the sweep's sampler proposes, one JSON object per line, without running trials.")
+
+    @Option(name: .shortAndLong, help: "The sweep YAML file.")
+    var file: String
+
+    @Option(name: .shortAndLong, help: "How many trials to propose (default: limits.max_total_trials, else 10).")
+    var count: Int?
+
+    func run() throws {
+        try runReportingErrors {
+            let sweepFile = try SweepFile(path: file)
+            var spec = sweepFile.spec
+            let count = count ?? spec.limits.maxTotalTrials ?? 10
+            spec.limits = SweepLimits(maxTotalTrials: count)
+            let sweep = try Sweep(spec: spec)
+            while let trial = try sweep.ask() {
+                print(JSONValue.object(trial.params).jsonText)
+                try sweep.tell(trial.number, value: nil, state: .canceled, message: "sampled only")
+            }
+        }
+    }
+}
+
+struct SamplersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "samplers", abstract: "List the registered samplers.")
+
+    func run() throws {
+        for entry in SamplerRegistry.shared.all { print("\(entry.name)\t\(entry.origin)") }
+    }
+}
