@@ -29,6 +29,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .executableTarget(name: "swift-quickstart", dependencies: ["SweepKit"], path: "examples/swift-quickstart"),
         .testTarget(name: "SweepKitTests", dependencies: ["SweepKit"]),
         .testTarget(name: "SweepKitCAPITests", dependencies: ["CSweepKit", "SweepKitCAPI"]),
     ]

@@ -37,19 +37,24 @@ class SwiftBuildExt(build_ext):
         if not (REPO / "Package.swift").exists():
             raise RuntimeError(f"Package.swift not found at {REPO}: install from a checkout of the repository")
         scratch = Path(os.environ.get("SWEEPKIT_SWIFT_SCRATCH", REPO / ".build-python"))
-        command = [
+        common = [
             find_swift(), "build", "-c", "release",
             "--package-path", str(REPO), "--scratch-path", str(scratch),
-            "--product", "SweepKitPython",
             "-Xswiftc", "-static-stdlib",
             "-Xcc", "-I" + sysconfig.get_paths()["include"],
         ]
-        self.announce(" ".join(command), level=2)
-        subprocess.run(command, check=True)
-        built = scratch / "release" / "libSweepKitPython.so"
+        for product in ("SweepKitPython", "sweepkit"):
+            command = common + ["--product", product]
+            self.announce(" ".join(command), level=2)
+            subprocess.run(command, check=True)
         target = Path(self.get_ext_fullpath(ext.name))
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(built, target)
+        shutil.copyfile(scratch / "release" / "libSweepKitPython.so", target)
+        # The `sweepkit` command ships inside the package; the console script execs it.
+        binary = target.parent / "_bin" / "sweepkit"
+        binary.parent.mkdir(exist_ok=True)
+        shutil.copyfile(scratch / "release" / "sweepkit", binary)
+        binary.chmod(0o755)
 
     def get_ext_filename(self, fullname):
         # One binary for every CPython >= 3.10: the stable-ABI suffix.
