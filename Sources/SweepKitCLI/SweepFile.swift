@@ -1,40 +1,58 @@
 import Foundation
 import SweepKit
 
-/// A sweep YAML file in the Azure CLI v2 schema (`type: sweep`), reduced to the engine's spec.
+/// A sweep YAML file in the Azure CLI v2 schema (`type: sweep`), turned into the engine's job
+/// JSON: relative paths resolved against the file's folder, defaults filled in as the Azure CLI does.
 struct SweepFile {
     let path: String
-    let document: JSONObject
-    let spec: SweepSpec
+    let job: JSONValue
 
-    /// Keys of the Azure sweep-job schema that the engine spec does not use (yet) but that a valid
-    /// file may carry.
-    static let jobKeys: Set<String> = [
-        "$schema", "type", "name", "display_name", "experiment_name", "description", "tags", "properties",
-        "compute", "trial", "inputs", "outputs", "identity", "queue_settings", "resources",
-    ]
-
-    init(path: String) throws {
+    init(path: String, name: String? = nil) throws {
         self.path = path
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw SweepKitError.validation(field: "--file", message: "cannot read \(path)")
         }
-        guard case .object(let document) = try YAMLDocument.load(text, file: path) else {
+        guard case .object(var document) = try YAMLDocument.load(text, file: path) else {
             throw SweepKitError.validation(field: "", message: "\(path): a sweep file must be a mapping")
         }
-        self.document = document
         guard document["type"] == .string("sweep") else {
             let given = document["type"]?.jsonText ?? "nothing"
             throw SweepKitError.validation(field: "type", message: "Unsupported job type: \(given); a sweep file has `type: sweep`")
         }
-        var specObject = JSONObject()
-        for (key, value) in document {
-            if SweepSpec.topLevelKeys.contains(key) {
-                specObject[key] = value
-            } else if !Self.jobKeys.contains(key) {
-                throw SweepKitError.validation(field: key, message: "Unknown field.")
+        let folder = URL(fileURLWithPath: FileSystem.absolute(path)).deletingLastPathComponent().path
+        if case .object(var trial)? = document["trial"], let code = trial["code"]?.string {
+            trial["code"] = .string(code.hasPrefix("/") ? code : URL(fileURLWithPath: folder).appendingPathComponent(code).standardized.path)
+            document["trial"] = .object(trial)
+        }
+        if let name { document["name"] = .string(name) }
+        if document["experiment_name"] == nil {
+            document["experiment_name"] = .string(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).lastPathComponent)
+        }
+        if document["tracking_uri"] == nil {
+            document["tracking_uri"] = .string(ProcessEnvironment.value("MLFLOW_TRACKING_URI")
+                ?? "sqlite:///\(FileManager.default.currentDirectoryPath)/mlflow.db")
+        }
+        if document["python"] == nil {
+            document["python"] = .string(ProcessEnvironment.value("SWEEPKIT_PYTHON") ?? Self.pythonOnPath())
+        }
+        job = .object(document)
+    }
+
+    /// The engine-level spec (search space, sampler, objective, limits, policy) of the file.
+    var sweepSpec: SweepSpec {
+        get throws {
+            var object = JSONObject()
+            for (key, value) in job.object ?? JSONObject() where SweepSpec.topLevelKeys.contains(key) { object[key] = value }
+            return try SweepSpec(json: .object(object))
+        }
+    }
+
+    static func pythonOnPath() -> String {
+        for directory in (ProcessEnvironment.value("PATH") ?? "").split(separator: ":") {
+            for name in ["python3", "python"] where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
+                return "\(directory)/\(name)"
             }
         }
-        spec = try SweepSpec(json: .object(specObject))
+        return "python3"
     }
 }

@@ -12,7 +12,7 @@ struct SweepKitCommand: ParsableCommand {
         commandName: "sweepkit",
         abstract: "Hyperparameter sweeps in the Azure ML sweep-job format, run on this machine.",
         version: SweepKitVersion.string,
-        subcommands: [ValidateCommand.self, SampleCommand.self, SamplersCommand.self])
+        subcommands: [JobCommand.self, ValidateCommand.self, SampleCommand.self, SamplersCommand.self])
 }
 
 /// Runs a command body and maps engine errors to a message on stderr and an exit code.
@@ -21,8 +21,11 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         try body()
     } catch let error as SweepKitError {
         FileHandle.standardError.write(Data("sweepkit: error: \(error)\n".utf8))
-        if case .validation = error { throw ExitCode(2) }
-        if case .invalidJSON = error { throw ExitCode(2) }
+        if case .validation(let field, let message) = error, field == "name", message.hasPrefix("no job named") {
+            throw ExitCode(JobExit.notFound)
+        }
+        if case .validation = error { throw ExitCode(JobExit.invalid) }
+        if case .invalidJSON = error { throw ExitCode(JobExit.invalid) }
         throw ExitCode(1)
     }
 }
@@ -36,9 +39,9 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let sweepFile = try SweepFile(path: file)
-            _ = try Sweep(spec: sweepFile.spec)  // also creates the sampler: grid/space mismatches surface here
-            print(sweepFile.spec.json.jsonText)
+            let job = try SweepJobSpec(json: SweepFile(path: file).job)
+            _ = try Sweep(spec: job.sweep)  // also creates the sampler: grid/space mismatches surface here
+            print(job.json.jsonText)
         }
     }
 }
@@ -56,8 +59,7 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let sweepFile = try SweepFile(path: file)
-            var spec = sweepFile.spec
+            var spec = try SweepFile(path: file).sweepSpec
             let count = count ?? spec.limits.maxTotalTrials ?? 10
             spec.limits = SweepLimits(maxTotalTrials: count)
             let sweep = try Sweep(spec: spec)

@@ -16,6 +16,14 @@ public final class Sweep: Sendable {
     /// The spec as run: for random sampling without a seed, the seed the engine drew.
     public let spec: SweepSpec
     private let state: Mutex<State>
+    private let valueRequirement = Atomic<Bool>(true)
+
+    /// Whether a completed trial must have a value (true, the default). A sweep job without
+    /// metric tracking (`tracking_uri: none`) completes trials on their exit code alone.
+    public var requiresValue: Bool {
+        get { valueRequirement.load(ordering: .relaxed) }
+        set { valueRequirement.store(newValue, ordering: .relaxed) }
+    }
 
     struct State: ~Copyable {
         let sampler: any Sampler
@@ -95,7 +103,7 @@ public final class Sweep: Sendable {
             guard newState.isFinished else {
                 throw .misuse("tell: the state must be Completed, Failed or Canceled, got \(newState.rawValue)")
             }
-            if newState == .completed {
+            if newState == .completed, value != nil || requiresValue {
                 guard let value, value.isFinite else {
                     let given = value.map { String($0) } ?? "no value"
                     throw .validation(field: "value", message: "trial \(number): a completed trial needs a finite value, got \(given); report it as failed instead")

@@ -1,0 +1,165 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The file operations the engine needs, on POSIX calls (the engine does not link Foundation, so
+/// the Python extension stays small). Errors become `SweepKitError.internalFailure` with the path.
+public enum FileSystem {
+    static func failure(_ what: String, _ path: String) -> SweepKitError {
+        .internalFailure("\(what) \(path): \(String(cString: strerror(errno)))")
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// `mkdir -p`.
+    public static func createDirectory(_ path: String) throws(SweepKitError) {
+        if isDirectory(path) { return }
+        let parent = directoryName(path)
+        if parent != path, !parent.isEmpty { try createDirectory(parent) }
+        if mkdir(path, 0o755) != 0, errno != EEXIST { throw failure("cannot create directory", path) }
+    }
+
+    public static func directoryName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    public static func read(_ path: String) throws(SweepKitError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("cannot read", path) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 { if errno == EINTR { continue }; throw failure("cannot read", path) }
+            if count == 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes a file atomically: a temporary file, fsync, rename over the target.
+    public static func writeAtomically(_ path: String, _ text: String) throws(SweepKitError) {
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure("cannot write", temporary) }
+        do {
+            try writeAll(fd, text, path: temporary)
+            fsync(fd)
+            close(fd)
+        } catch {
+            close(fd)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else { throw failure("cannot rename onto", path) }
+    }
+
+    static func writeAll(_ fd: Int32, _ text: String, path: String) throws(SweepKitError) {
+        var text = text
+        let ok = text.withUTF8 { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 { if errno == EINTR { continue }; return false }
+                offset += written
+            }
+            return true
+        }
+        if !ok { throw failure("cannot write", path) }
+    }
+
+    /// Copies a directory tree (files, directories, symlinks), like `cp -a` without ownership.
+    public static func copyTree(from source: String, to destination: String) throws(SweepKitError) {
+        var info = stat()
+        guard lstat(source, &info) == 0 else { throw failure("cannot read", source) }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            try createDirectory(destination)
+            guard let directory = opendir(source) else { throw failure("cannot list", source) }
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name == "." || name == ".." { continue }
+                try copyTree(from: "\(source)/\(name)", to: "\(destination)/\(name)")
+            }
+        case S_IFLNK:
+            var target = [CChar](repeating: 0, count: 4097)
+            let length = readlink(source, &target, 4096)
+            guard length >= 0 else { throw failure("cannot read link", source) }
+            target[length] = 0
+            guard symlink(target, destination) == 0 else { throw failure("cannot create link", destination) }
+        case S_IFREG:
+            try copyFile(from: source, to: destination, mode: info.st_mode & 0o7777)
+        default:
+            break  // sockets, devices, fifos: not part of a code snapshot
+        }
+    }
+
+    static func copyFile(from source: String, to destination: String, mode: mode_t) throws(SweepKitError) {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw failure("cannot read", source) }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard output >= 0 else { throw failure("cannot write", destination) }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
+            if count < 0 { if errno == EINTR { continue }; throw failure("cannot read", source) }
+            if count == 0 { return }
+            let ok = buffer.withUnsafeBytes { raw -> Bool in
+                var offset = 0
+                while offset < count {
+                    let written = write(output, raw.baseAddress! + offset, count - offset)
+                    if written < 0 { if errno == EINTR { continue }; return false }
+                    offset += written
+                }
+                return true
+            }
+            if !ok { throw failure("cannot write", destination) }
+        }
+    }
+
+    /// Absolute form of `path`, relative paths taken from the current directory.
+    public static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buffer = [CChar](repeating: 0, count: 4097)
+        guard getcwd(&buffer, 4096) != nil else { return path }
+        let cwd = String(cString: buffer)
+        return path == "." ? cwd : "\(cwd)/\(path.hasPrefix("./") ? String(path.dropFirst(2)) : path)"
+    }
+}
+
+/// Wall-clock milliseconds since the Unix epoch (what MLflow stores) and monotonic seconds.
+public enum Clock {
+    public static func epochMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+
+    public static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+    }
+
+    public static func sleep(seconds: Double) {
+        guard seconds > 0 else { return }
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    }
+}
