@@ -28,10 +28,6 @@ struct SweepFile {
         if document["experiment_name"] == nil {
             document["experiment_name"] = .string(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).lastPathComponent)
         }
-        if document["tracking_uri"] == nil {
-            document["tracking_uri"] = .string(ProcessEnvironment.value("MLFLOW_TRACKING_URI")
-                ?? "sqlite:///\(FileManager.default.currentDirectoryPath)/mlflow.db")
-        }
         if document["python"] == nil {
             document["python"] = .string(ProcessEnvironment.value("SWEEPKIT_PYTHON") ?? Self.pythonOnPath())
         }

@@ -107,6 +107,38 @@ enum CoreFunctions {
         return takeString(out)
     }
 
+    /// The workspace argument: a str, or None for the default.
+    private static func workspaceArgument(_ object: PyPointer?) -> (ok: Bool, text: UnsafePointer<CChar>?) {
+        guard let object, skpy_is_none(object) == 0 else { return (true, nil) }
+        guard let text = utf8Argument(object, "workspace") else { return (false, nil) }
+        return (true, text)
+    }
+
+    /// A jobs call `(workspace, text) -> JSON str`.
+    private static func jobCall(_ args: FastArgs, _ nargs: Py_ssize_t, _ name: String,
+                                _ call: (UnsafePointer<CChar>?, UnsafePointer<CChar>, CStringOut) -> sk_status) -> PyPointer? {
+        guard checkArgumentCount(nargs, 2, name), let args else { return nil }
+        let workspace = workspaceArgument(args[0])
+        guard workspace.ok, let text = utf8Argument(args[1], "argument") else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { call(workspace.text, text, &out) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
+    static let jobSubmit: Fast = { _, args, nargs in jobCall(args, nargs, "job_submit") { sk_job_submit($0, $1, $2) } }
+    static let jobShow: Fast = { _, args, nargs in jobCall(args, nargs, "job_show") { sk_job_show($0, $1, $2) } }
+    static let jobCancel: Fast = { _, args, nargs in jobCall(args, nargs, "job_cancel") { sk_job_cancel($0, $1, $2) } }
+    static let jobList: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 1, "job_list"), let args else { return nil }
+        let workspace = workspaceArgument(args[0])
+        guard workspace.ok else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { sk_job_list(workspace.text, &out) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
     /// `sobol_points(dimension, n, scrambled, seed)` → bytes of n*dimension doubles (row-major).
     static let sobolPoints: Fast = { _, args, nargs in
         guard checkArgumentCount(nargs, 4, "sobol_points"), let args else { return nil }

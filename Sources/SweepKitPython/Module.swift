@@ -19,6 +19,10 @@ public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
         ("sweep_spec", CoreFunctions.sweepSpec, "The spec as run (JSON)."),
         ("sweep_finish_reason", CoreFunctions.sweepFinishReason, "Why the sweep ended, or None."),
         ("samplers", CoreFunctions.samplers, "Registered sampler names (JSON list)."),
+        ("job_submit", CoreFunctions.jobSubmit, "Validate and record a sweep job: (workspace, job_json) -> report JSON."),
+        ("job_show", CoreFunctions.jobShow, "A job's report: (workspace, name) -> JSON."),
+        ("job_list", CoreFunctions.jobList, "Every job's report: (workspace) -> JSON list."),
+        ("job_cancel", CoreFunctions.jobCancel, "Request a job's cancellation: (workspace, name) -> report JSON."),
         ("sobol_points", CoreFunctions.sobolPoints, "Sobol points as bytes of doubles: (dimension, n, scrambled, seed)."),
     ]
     let methods = UnsafeMutablePointer<PyMethodDef>.allocate(capacity: functions.count + 1)

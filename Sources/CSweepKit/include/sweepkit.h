@@ -95,6 +95,26 @@ sk_status sk_samplers(char **out_json);
  * (row-major). scrambled = 0 gives the plain sequence, else it is scrambled with `seed`. */
 sk_status sk_sobol_points(uint32_t dimension, uint32_t n, int scrambled, int64_t seed, double *out);
 
+/* ---- Sweep jobs (command trials run by an engine process) --------------------------------
+ * `workspace` is the folder holding the jobs (NULL: $SWEEPKIT_WORKSPACE, else ./.sweepkit).
+ * Reports are JSON: {"name", "status", "properties": {"best_child_run_id", ...}, "trials": [...], ...}. */
+
+/* Validates a sweep job (JSON, the sweep YAML's keys) completely, names it if it has no name,
+ * and records it; nothing runs until its engine (`sweepkit job run NAME`) starts. Writes the
+ * job's report to *out_json. Relative `trial.code` and a relative or missing `tracking_uri` are
+ * resolved against the current directory. */
+sk_status sk_job_submit(const char *workspace, const char *job_json, char **out_json);
+
+/* The report of one job; SK_INVALID naming `name` when there is no such job. */
+sk_status sk_job_show(const char *workspace, const char *name, char **out_json);
+
+/* The reports of every job, oldest first, as a JSON list. */
+sk_status sk_job_list(const char *workspace, char **out_json);
+
+/* Requests cancellation: the engine stops the running trials and ends the sweep Canceled. A job
+ * whose engine is not running is canceled at once. Writes the report as it stands. */
+sk_status sk_job_cancel(const char *workspace, const char *name, char **out_json);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,7 @@ public struct JobReport: Sendable {
         public var message: String?
         public var runID: String?
         public var directory: String?
+        public var logDirectory: String?
         public var exit: String?
         public var metrics: JSONObject
 
@@ -24,12 +25,15 @@ public struct JobReport: Sendable {
             if let message { object["message"] = .string(message) }
             if let runID { object["run_id"] = .string(runID) }
             if let directory { object["directory"] = .string(directory) }
+            if let logDirectory { object["log_directory"] = .string(logDirectory) }
             if let exit { object["exit"] = .string(exit) }
             return .object(object)
         }
     }
 
     public let spec: SweepJobSpec?
+    /// The job's folder (sweep.log, trials/, logs/), when known.
+    public var directory: String?
     public private(set) var status = "NotStarted"
     public private(set) var reason: String?
     public private(set) var trials: [TrialRecord] = []
@@ -62,7 +66,7 @@ public struct JobReport: Sendable {
                     number: number, name: event["name"]?.string ?? "", state: .running,
                     params: event["params"]?.object ?? JSONObject(), flatParams: event["flat_params"]?.object ?? JSONObject(),
                     value: nil, message: nil, runID: event["run_id"]?.string, directory: event["directory"]?.string,
-                    exit: nil, metrics: JSONObject())
+                    logDirectory: event["log_directory"]?.string, exit: nil, metrics: JSONObject())
                 if number < trials.count { trials[number] = record } else { trials.append(record) }
             case "trial_ended":
                 guard let number, number < trials.count else { continue }
@@ -121,6 +125,10 @@ public struct JobReport: Sendable {
         if let started { object["started"] = .int(started) }
         if let ended { object["ended"] = .int(ended) }
         if let spec { object["spec"] = spec.json }
+        if let directory {
+            object["directory"] = .string(directory)
+            object["log"] = .string("\(directory)/sweep.log")
+        }
         return .object(object)
     }
 }

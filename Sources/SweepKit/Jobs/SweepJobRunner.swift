@@ -272,7 +272,7 @@ public final class SweepJobRunner {
         try journal.append([
             "event": "trial_started", "number": .int(trial.number), "name": .string(name), "attempt": .int(attempt),
             "params": .object(trial.params), "flat_params": .object(flat), "run_id": .string(runID),
-            "directory": .string(directory),
+            "directory": .string(directory), "log_directory": .string(logDirectory),
         ])
         let launched: LaunchedTrial
         do {

@@ -17,7 +17,7 @@ public struct Workspace: Sendable {
     /// Validates a job completely, gives it a name if it has none, and records it (job.json and
     /// the journal's `created` event). Nothing runs yet: `SweepJobRunner` runs it.
     public func submit(_ json: JSONValue) throws(SweepKitError) -> SweepJobSpec {
-        var spec = try SweepJobSpec(json: json)
+        var spec = try SweepJobSpec(json: Self.resolvingRelativePaths(json))
         // The sampler is created (and discarded) so grid/space mismatches surface here, not later.
         _ = try Sweep(spec: spec.sweep)
         if spec.name.isEmpty {
@@ -33,6 +33,26 @@ public struct Workspace: Sendable {
         try FileSystem.writeAtomically(paths.spec, spec.json.jsonText + "\n")
         try SweepJournal(path: paths.journal).append(["event": "created", "spec": spec.json])
         return spec
+    }
+
+    /// Makes `trial.code` absolute and fills in the tracking URI (MLflow's own default:
+    /// `sqlite:///<current directory>/mlflow.db`) and the interpreter, relative to this process.
+    static func resolvingRelativePaths(_ json: JSONValue) -> JSONValue {
+        guard var object = json.object else { return json }
+        if case .object(var trial)? = object["trial"], let code = trial["code"]?.string, !code.hasPrefix("/") {
+            trial["code"] = .string(FileSystem.absolute(code))
+            object["trial"] = .object(trial)
+        }
+        let uri = object["tracking_uri"]?.string ?? ProcessEnvironment.value("MLFLOW_TRACKING_URI") ?? "sqlite:///mlflow.db"
+        if uri.hasPrefix("sqlite:///"), !uri.hasPrefix("sqlite:////") {
+            object["tracking_uri"] = .string("sqlite:///" + FileSystem.absolute(String(uri.dropFirst("sqlite:///".count))))
+        } else {
+            object["tracking_uri"] = .string(uri)
+        }
+        if object["python"] == nil, let python = ProcessEnvironment.value("SWEEPKIT_PYTHON") {
+            object["python"] = .string(python)
+        }
+        return .object(object)
     }
 
     /// Job names, oldest first.
@@ -57,7 +77,9 @@ public struct Workspace: Sendable {
         guard FileSystem.exists(paths.journal) else {
             throw .validation(field: "name", message: "no job named '\(name)' in \(root)")
         }
-        return JobReport(events: try SweepJournal.read(path: paths.journal), engineRunning: EngineLock.holder(paths.lock) != nil)
+        var report = JobReport(events: try SweepJournal.read(path: paths.journal), engineRunning: EngineLock.holder(paths.lock) != nil)
+        report.directory = paths.directory
+        return report
     }
 
     /// Asks the job's engine to cancel (SIGTERM plus a request file it checks). A job whose

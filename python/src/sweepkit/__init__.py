@@ -1,16 +1,21 @@
 """SweepKit: hyperparameter sweeps with the Azure ML sweep-job API, on a Swift engine.
 
 `from sweepkit.sweep import Choice, Uniform, ...` mirrors `azure.ai.ml.sweep`;
+`from sweepkit import command, MLClient` mirrors `azure.ai.ml` for sweep jobs over command trials;
 `sweepkit.Sweep` runs a sweep in-process with ask/tell or `optimize(fn)`.
 """
 from . import _engine  # noqa: F401  (hands the exception classes to the engine)
 from . import sweep
+from . import _yaml  # noqa: F401  (adds SweepJob.dump)
+from ._builders import Input, Output, command
+from ._client import MLClient
 from ._core import version as _engine_version
 from ._inprocess import Sweep, Trial
+from ._yaml import load_job
 from .exceptions import (EngineError, JobException, MlException, UnavailableError, UserErrorException,
                          ValidationException)
 
 __version__ = _engine_version()
 
-__all__ = ["Sweep", "Trial", "sweep", "MlException", "ValidationException", "UserErrorException", "JobException",
+__all__ = ["Sweep", "Trial", "sweep", "command", "Input", "Output", "MLClient", "load_job", "MlException", "ValidationException", "UserErrorException", "JobException",
            "UnavailableError", "EngineError"]

@@ -137,3 +137,121 @@ class SweepJob:
         """The engine's canonical spec of this sweep (search space, sampler, objective, limits, policy)."""
         return build_spec(search_space=self.search_space, sampling_algorithm=self.sampling_algorithm,
                           objective=self.objective, limits=self.limits, early_termination=self.early_termination)
+
+
+def _default_experiment_name() -> str:
+    """The Azure SDK's default: the current folder's name, else "Default"."""
+    import os
+    return os.path.basename(os.path.abspath(".")).replace(" ", "") or "Default"
+
+
+def _trial_to_spec(trial) -> dict:
+    if trial is None:
+        raise ValidationException("trial: Missing data for required field: the command each trial runs")
+    command = getattr(trial, "command", None) if not isinstance(trial, dict) else trial.get("command")
+    spec = {"command": command}
+    for key in ("code", "environment", "environment_variables"):
+        value = getattr(trial, key, None) if not isinstance(trial, dict) else trial.get(key)
+        if value:
+            spec[key] = value if isinstance(value, (str, dict)) else str(value)
+    return spec
+
+
+def _inputs_to_spec(inputs: dict) -> dict:
+    out = {}
+    for key, value in (inputs or {}).items():
+        to_spec = getattr(value, "_to_spec", None)
+        out[key] = to_spec() if callable(to_spec) else value
+    return out
+
+
+def _job_spec(job: "SweepJob") -> dict:
+    """The engine's job JSON: the sweep spec plus names, trial, inputs and the interpreter."""
+    import os
+    import sys
+    spec = {"type": "sweep"}
+    if job.name:
+        spec["name"] = job.name
+    spec["experiment_name"] = job.experiment_name or _default_experiment_name()
+    for key in ("display_name", "description", "compute"):
+        if getattr(job, key):
+            spec[key] = getattr(job, key)
+    if job.tags:
+        spec["tags"] = job.tags
+    spec["trial"] = _trial_to_spec(job.trial)
+    inputs = _inputs_to_spec(job.inputs or getattr(job.trial, "inputs", None) or {})
+    if inputs:
+        spec["inputs"] = inputs
+    spec.update(job._to_spec())
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        spec["tracking_uri"] = os.environ["MLFLOW_TRACKING_URI"]
+    spec["python"] = sys.executable
+    return spec
+
+
+def _from_report(report: dict) -> "SweepJob":
+    """A SweepJob as `jobs.get` returns it: the submitted spec plus name, status and properties."""
+    from .._builders import Command
+    spec = report.get("spec") or {}
+    trial = spec.get("trial") or {}
+    policy = spec.get("early_termination")
+    job = SweepJob(
+        name=report.get("name"), display_name=spec.get("display_name") or report.get("name"),
+        experiment_name=spec.get("experiment_name"), description=spec.get("description"), tags=spec.get("tags"),
+        compute=spec.get("compute"), inputs=spec.get("inputs"),
+        limits=SweepJobLimits(**(spec.get("limits") or {})),
+        sampling_algorithm=_algorithm_from_spec(spec.get("sampling_algorithm")),
+        search_space=spec.get("search_space"),
+        objective=Objective(**spec["objective"]) if spec.get("objective") else None,
+        trial=Command(command=trial.get("command"), code=trial.get("code"), environment=trial.get("environment"),
+                      environment_variables=trial.get("environment_variables")),
+        early_termination=_policy_from_spec(policy),
+        properties=report.get("properties") or {}, status=report.get("status"),
+    )
+    directory = report.get("directory")
+    if directory:
+        job.services = {"Studio": _Endpoint(f"file://{directory}")}
+        job.studio_url = f"file://{directory}"
+    return job
+
+
+class _Endpoint:
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def __repr__(self) -> str:
+        return f"JobService(endpoint={self.endpoint!r})"
+
+
+def _algorithm_from_spec(value):
+    from ._sampling import BayesianSamplingAlgorithm, GridSamplingAlgorithm, RandomSamplingAlgorithm
+    if not isinstance(value, dict):
+        return value
+    kind = str(value.get("type", "")).lower()
+    if kind == "random":
+        return RandomSamplingAlgorithm(rule=value.get("rule"), seed=value.get("seed"), logbase=value.get("logbase"))
+    if kind == "grid":
+        return GridSamplingAlgorithm()
+    if kind == "bayesian":
+        return BayesianSamplingAlgorithm()
+    return value
+
+
+def _policy_from_spec(value):
+    from ._policies import BanditPolicy, MedianStoppingPolicy, TruncationSelectionPolicy
+    if not isinstance(value, dict):
+        return value
+    kind = str(value.get("type", "")).lower().replace("_", "")
+    common = {k: value[k] for k in ("delay_evaluation", "evaluation_interval") if k in value}
+    if kind == "bandit":
+        return BanditPolicy(slack_factor=value.get("slack_factor", 0), slack_amount=value.get("slack_amount", 0), **common)
+    if kind == "medianstopping":
+        return MedianStoppingPolicy(**common)
+    if kind == "truncationselection":
+        return TruncationSelectionPolicy(truncation_percentage=value.get("truncation_percentage", 0),
+                                         exclude_finished_jobs=value.get("exclude_finished_jobs", False), **common)
+    return value
+
+
+SweepJob._to_job_spec = _job_spec
+SweepJob._from_report = staticmethod(_from_report)

@@ -1,0 +1,197 @@
+"""`MLClient` and its `jobs` operations, for this machine: `MLClient()` needs no arguments."""
+import json
+import os
+import shutil
+import sys
+import time
+from typing import Any, Iterable, List, Optional
+
+from . import _core, _engine_process
+from ._engine import dumps
+from .exceptions import JobException, UserErrorException, ValidationException
+from .sweep._sweep_job import SweepJob
+
+TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
+
+
+class TrialJob:
+    """A trial of a sweep, as `jobs.list(parent_job_name=...)` returns it (Azure's `_BaseJob`):
+    `name`, `status`, `type == "base"`, plus `params`, `metrics`, `value`, `message`, `run_id`."""
+
+    type = "base"
+
+    def __init__(self, data: dict, experiment_name: str) -> None:
+        self.name = data["name"]
+        self.display_name = data["name"]
+        self.status = data["status"]
+        self.params = data.get("params", {})
+        self.flat_params = data.get("flat_params", {})
+        self.metrics = data.get("metrics", {})
+        self.value = data.get("value")
+        self.message = data.get("message")
+        self.run_id = data.get("run_id")
+        self.directory = data.get("directory")
+        self.log_directory = data.get("log_directory")
+        self.experiment_name = experiment_name
+        self.tags = {}
+        self.properties = {"run_id": self.run_id, **{f"param.{k}": v for k, v in self.flat_params.items()}}
+
+    def __repr__(self) -> str:
+        return f"TrialJob(name={self.name!r}, status={self.status!r}, value={self.value!r}, params={self.params!r})"
+
+
+class CancelPoller:
+    """What `jobs.begin_cancel` returns (an LROPoller in the Azure SDK)."""
+
+    def __init__(self, operations: "JobOperations", name: str) -> None:
+        self._operations, self._name = operations, name
+
+    def done(self) -> bool:
+        return self._operations._report(self._name)["status"] in TERMINAL
+
+    def result(self, timeout: Optional[float] = None) -> None:
+        self.wait(timeout)
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.done():
+            if deadline is not None and time.monotonic() > deadline:
+                return
+            time.sleep(0.1)
+
+
+class JobOperations:
+    def __init__(self, workspace: str) -> None:
+        self._workspace = workspace
+
+    def _report(self, name: str) -> dict:
+        if not isinstance(name, str):
+            raise UserErrorException(f"{name} is a invalid input for client.jobs.get().")
+        return json.loads(_core.job_show(self._workspace, name))
+
+    def create_or_update(self, job: SweepJob, *, description: Optional[str] = None, compute: Optional[str] = None,
+                         tags: Optional[dict] = None, experiment_name: Optional[str] = None,
+                         skip_validation: bool = False, **kwargs: Any) -> SweepJob:
+        """Validates the sweep completely, starts its engine here, and returns it Running."""
+        if not isinstance(job, SweepJob):
+            raise ValidationException(f"create_or_update expects a sweep job, got {type(job).__name__}")
+        for key, value in (("description", description), ("compute", compute), ("experiment_name", experiment_name)):
+            if value is not None:
+                setattr(job, key, value)
+        if tags:
+            job.tags.update(tags)
+        report = json.loads(_core.job_submit(self._workspace, dumps(job._to_job_spec())))
+        process = _engine_process.start(self._workspace, report["name"])
+        _engine_process.wait_until_running(self._workspace, report["name"], process)
+        return SweepJob._from_report(self._report(report["name"]))
+
+    def get(self, name: str) -> SweepJob:
+        return SweepJob._from_report(self._report(name))
+
+    def list(self, *, parent_job_name: Optional[str] = None, **kwargs: Any) -> Iterable[Any]:
+        """Sweep jobs, or with `parent_job_name` the trials of one (with params, metrics, status)."""
+        if parent_job_name is not None:
+            report = self._report(parent_job_name)
+            return [TrialJob(t, report.get("experiment_name", "")) for t in report["trials"]]
+        return [SweepJob._from_report(r) for r in json.loads(_core.job_list(self._workspace))]
+
+    def begin_cancel(self, name: str, **kwargs: Any) -> CancelPoller:
+        _core.job_cancel(self._workspace, name)
+        return CancelPoller(self, name)
+
+    def resume(self, name: str, *, fail_interrupted: bool = False) -> SweepJob:
+        """Finishes a sweep whose engine stopped (crash, kill -9): finished trials are kept,
+        trials that were running are relaunched (or marked Failed with `fail_interrupted`)."""
+        report = self._report(name)
+        if report["status"] not in TERMINAL[:3] and report["status"] != "Running":
+            process = _engine_process.start(self._workspace, name, fail_interrupted=fail_interrupted)
+            _engine_process.wait_until_running(self._workspace, name, process)
+        return self.get(name)
+
+    def stream(self, name: str) -> None:
+        """Prints the sweep's progress (trials started, completed, failed, canceled, best so far)
+        until it ends, then the execution summary. A Failed sweep raises JobException."""
+        report = self._report(name)
+        print(f"RunId: {name}\nWeb View: file://{report.get('directory', '')}\n", flush=True)
+        offset = 0
+        try:
+            while True:
+                report = self._report(name)
+                offset = self._print_new_lines(report.get("log"), offset)
+                if report["status"] in TERMINAL:
+                    offset = self._print_new_lines(report.get("log"), offset)
+                    break
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            raise JobException(
+                "The output streaming for the run interrupted.\nBut the run is still executing on the compute target. "
+                f"Cancel it with MLClient().jobs.begin_cancel({name!r}) or `sweepkit job cancel {name}`.") from None
+        print(f"\nExecution Summary\n=================\nRunId: {name}\nStatus: {report['status']}"
+              + (f" ({report['reason']})" if report.get("reason") else ""), flush=True)
+        best = report.get("best_trial")
+        if best:
+            print(f"Best trial: {best['name']} value={best.get('value')} params={best.get('params')}", flush=True)
+        if report["status"] == "Failed":
+            raise JobException(f"Exception : \n {json.dumps({'status': 'Failed', 'reason': report.get('reason')})} ")
+
+    @staticmethod
+    def _print_new_lines(path: Optional[str], offset: int) -> int:
+        if not path or not os.path.exists(path):
+            return offset
+        with open(path, "rb") as f:
+            f.seek(offset)
+            data = f.read()
+        end = data.rfind(b"\n")
+        if end < 0:
+            return offset
+        sys.stdout.write(data[:end + 1].decode("utf-8", "replace"))
+        sys.stdout.flush()
+        return offset + end + 1
+
+    def download(self, name: str, *, download_path: str = ".", output_name: Optional[str] = None,
+                 all: bool = False) -> None:  # noqa: A002 - Azure's name
+        """The best trial's outputs to `<download_path>/artifacts` (its `outputs/` and logs), a named
+        output to `named-outputs/<name>`, and the sweep's own log to `hd-artifacts/`."""
+        report = self._report(name)
+        if report["status"] not in TERMINAL:
+            raise JobException(f"This job is in state {report['status']}. Download is allowed only in states "
+                               "['Completed', 'Failed', 'Canceled', 'NotResponding', 'Paused']")
+        best = report.get("best_trial")
+        if best is None:
+            raise JobException(f"sweep {name} has no completed trial to download")
+        artifacts = os.path.join(download_path, "artifacts")
+        outputs = os.path.join(best["directory"], "outputs")
+        if output_name is None or all:
+            shutil.copytree(outputs, os.path.join(artifacts, "outputs"), dirs_exist_ok=True)
+            if best.get("log_directory"):
+                shutil.copytree(best["log_directory"], os.path.join(artifacts, "user_logs"), dirs_exist_ok=True)
+        names = [output_name] if output_name else (os.listdir(outputs) if all else [])
+        for output in names:
+            source = os.path.join(outputs, output)
+            if not os.path.exists(source):
+                raise JobException(f"the best trial {best['name']} has no output named {output!r}")
+            target = os.path.join(download_path, "named-outputs", output)
+            if os.path.isdir(source):
+                shutil.copytree(source, target, dirs_exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                shutil.copy2(source, target)
+        hd = os.path.join(download_path, "hd-artifacts")
+        os.makedirs(hd, exist_ok=True)
+        if report.get("log") and os.path.exists(report["log"]):
+            shutil.copy2(report["log"], hd)
+
+
+class MLClient:
+    """This machine as an Azure ML workspace. Azure's arguments are accepted and ignored;
+    `workspace_dir` (default `$SWEEPKIT_WORKSPACE`, else `./.sweepkit`) holds the jobs."""
+
+    def __init__(self, credential: Any = None, subscription_id: Optional[str] = None,
+                 resource_group_name: Optional[str] = None, workspace_name: Optional[str] = None, *,
+                 workspace_dir: Optional[str] = None, **kwargs: Any) -> None:
+        root = workspace_dir or os.environ.get("SWEEPKIT_WORKSPACE") or ".sweepkit"
+        self.workspace_dir = os.path.abspath(root)
+        self.jobs = JobOperations(self.workspace_dir)
+
+    def create_or_update(self, entity: SweepJob, **kwargs: Any) -> SweepJob:
+        return self.jobs.create_or_update(entity, **kwargs)
