@@ -23,3 +23,9 @@ def run_cli(command, *args, check=True):
     if check and result.returncode != 0:
         raise AssertionError(f"sweepkit {' '.join(args)} failed ({result.returncode}): {result.stderr}")
     return result
+
+
+@pytest.fixture(scope="session")
+def mlflow_db(tmp_path_factory):
+    """One MLflow SQLite store for the whole session (its first use initialises the schema)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('mlflow')}/mlflow.db"

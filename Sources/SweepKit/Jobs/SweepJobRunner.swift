@@ -216,7 +216,7 @@ public final class SweepJobRunner {
                 } else if let timeout = spec.sweep.limits.timeout,
                     Double(Clock.epochMilliseconds() - sweepStartMilliseconds) / 1000 >= timeout
                 {
-                    cancelReason = "timeout (\(CommandTemplate.pythonRepr(timeout)) s) reached"
+                    cancelReason = "timeout (\(ParameterExpression.number(timeout).jsonText) s) reached"
                 }
                 if let cancelReason {
                     log("sweep \(cancelReason): stopping \(running.count) running trial(s)")
@@ -354,7 +354,7 @@ public final class SweepJobRunner {
                 continue
             }
             if trial.stopReason == nil, let limit = spec.sweep.limits.trialTimeout, now - trial.startedAt >= limit {
-                stop(&trial, reason: "trial_timeout (\(CommandTemplate.pythonRepr(limit)) s) reached")
+                stop(&trial, reason: "trial_timeout (\(ParameterExpression.number(limit).jsonText) s) reached")
             }
             if let killAt = trial.killAt, now >= killAt {
                 launcher.signal(trial.launched, SIGKILL)

@@ -45,10 +45,9 @@ public struct SweepJobSpec: Equatable, Sendable {
                 throw .validation(field: key, message: "Unknown field.")
             }
         }
-        guard let limits = object["limits"]?.object, limits["max_total_trials"] != nil || limits["timeout"] != nil else {
-            throw .validation(field: "limits.max_total_trials", message: "Missing data for required field. (a sweep job needs max_total_trials or a timeout)")
-        }
         sweep = try SweepSpec(json: .object(sweepObject))
+        // The documented default (the Azure YAML reference): 1000 trials.
+        if sweep.limits.maxTotalTrials == nil { sweep.limits.maxTotalTrials = 1000 }
         guard object["objective"]?.object?["primary_metric"]?.string != nil else {
             throw .validation(field: "objective.primary_metric", message: "Missing data for required field.")
         }
