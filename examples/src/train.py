@@ -19,6 +19,9 @@ parser.add_argument("--regularization", type=float, default=0.01, help="L2 penal
 parser.add_argument("--epochs", type=int, default=10)
 parser.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "breast_cancer.csv"))
 args = parser.parse_args()
+if not os.path.exists(args.data):  # first use: generate it from scikit-learn's bundled data set
+    import runpy
+    runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "prepare_data.py"))
 
 with open(args.data) as f:
     rows = list(csv.reader(f))

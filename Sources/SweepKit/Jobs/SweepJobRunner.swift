@@ -470,7 +470,11 @@ public final class SweepJobRunner {
             }
             try? store.finishRun(runID: parentRunID, status: status == "Completed" ? .finished : status == "Failed" ? .failed : .killed, tags: tags)
         }
-        try journal.append(["event": "sweep_ended", "status": .string(status), "reason": .string(reason)])
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        try journal.append(["event": "sweep_ended", "status": .string(status), "reason": .string(reason),
+                            "engine_cpu_seconds": .double(cpu)])
         let counts = Dictionary(grouping: sweep.trials, by: \.state).mapValues(\.count)
         log("sweep \(spec.name) \(status): \(reason). Trials: \(counts[.completed] ?? 0) completed, \(counts[.failed] ?? 0) failed, \(counts[.canceled] ?? 0) canceled.")
         if let best, let value = best.value {
