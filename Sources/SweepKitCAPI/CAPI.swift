@@ -96,6 +96,28 @@ public func skSweepTell(_ handle: OpaquePointer?, _ number: Int64, _ state: sk_t
     }
 }
 
+@_cdecl("sk_sweep_report")
+public func skSweepReport(_ handle: OpaquePointer?, _ number: Int64, _ value: Double, _ outStop: UnsafeMutablePointer<Int32>?,
+                          _ outDecision: CStringOut?) -> sk_status {
+    apiCall { () throws(SweepKitError) in
+        let sweep = try SweepHandles.sweep(handle)
+        guard let outStop else { throw .misuse("out_stop must not be NULL") }
+        guard let index = Int(exactly: number) else { throw .misuse("no trial \(number)") }
+        let decision = try sweep.report(index, value: value)
+        outStop.pointee = decision == nil ? 0 : 1
+        if let decision, let outDecision { try output(decision.json.jsonText, to: outDecision) }
+        return SK_OK
+    }
+}
+
+@_cdecl("sk_sweep_decisions")
+public func skSweepDecisions(_ handle: OpaquePointer?, _ out: CStringOut?) -> sk_status {
+    apiCall { () throws(SweepKitError) in
+        try output(JSONValue.array(SweepHandles.sweep(handle).decisions.map(\.json)).jsonText, to: out)
+        return SK_OK
+    }
+}
+
 @_cdecl("sk_sweep_best")
 public func skSweepBest(_ handle: OpaquePointer?, _ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in

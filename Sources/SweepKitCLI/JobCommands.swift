@@ -68,6 +68,9 @@ struct JobRun: ParsableCommand {
             SweepJobRunner.installSignalHandlers()
             var options = SweepJobRunner.Options()
             options.relaunchInterrupted = !failInterrupted
+            if let poll = ProcessEnvironment.value("SWEEPKIT_METRIC_POLL_SECONDS").flatMap(Double.init), poll > 0 {
+                options.metricPollSeconds = poll
+            }
             if stream { options.progress = { FileHandle.standardOutput.write(Data($0.utf8)) } }
             let report = try SweepJobRunner.run(workspace: workspace.value, name: name, options: options)
             throw JobExit.forStatus(report.status)

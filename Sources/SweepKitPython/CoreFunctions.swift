@@ -93,6 +93,22 @@ enum CoreFunctions {
         return takeString(out)
     }
 
+    /// `sweep_report(handle, number, value)` → None, or the decision JSON when the trial should stop.
+    static let sweepReport: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 3, "sweep_report"), let args, let sweep = SweepHandleCapsule.unwrap(args[0]) else { return nil }
+        let number = PyLong_AsLongLong(args[1])
+        if number == -1, PyErr_Occurred() != nil { return nil }
+        let value = PyFloat_AsDouble(args[2])
+        if value == -1, PyErr_Occurred() != nil { return nil }
+        var stop: Int32 = 0
+        var decision: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { sk_sweep_report(sweep, number, value, &stop, &decision) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return stop == 0 ? skpy_none() : takeString(decision)
+    }
+
+    static let sweepDecisions: Fast = { _, args, nargs in sweepString(args, nargs, "sweep_decisions") { sk_sweep_decisions($0, $1) } }
+
     static let sweepBest: Fast = { _, args, nargs in sweepString(args, nargs, "sweep_best") { sk_sweep_best($0, $1) } }
     static let sweepTrials: Fast = { _, args, nargs in sweepString(args, nargs, "sweep_trials") { sk_sweep_trials($0, $1) } }
     static let sweepSpec: Fast = { _, args, nargs in sweepString(args, nargs, "sweep_spec") { sk_sweep_spec($0, $1) } }

@@ -14,6 +14,8 @@ public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
         ("sweep_create", CoreFunctions.sweepCreate, "Create an in-process sweep from a spec (JSON)."),
         ("sweep_ask", CoreFunctions.sweepAsk, "(number, params_json) of the next trial, or None when the sweep is over."),
         ("sweep_tell", CoreFunctions.sweepTell, "Record a trial's end: (sweep, number, state, value, message)."),
+        ("sweep_report", CoreFunctions.sweepReport, "Report a trial's metric value: (sweep, number, value) -> None or stop decision JSON."),
+        ("sweep_decisions", CoreFunctions.sweepDecisions, "Every early-termination decision (JSON list)."),
         ("sweep_best", CoreFunctions.sweepBest, "The best completed trial (JSON) or None."),
         ("sweep_trials", CoreFunctions.sweepTrials, "All trials (JSON list)."),
         ("sweep_spec", CoreFunctions.sweepSpec, "The spec as run (JSON)."),

@@ -78,6 +78,15 @@ sk_status sk_sweep_ask(sk_sweep *sweep, int64_t *out_number, char **out_params_j
  * NAN. `message` (may be NULL) says why a trial failed or was canceled. */
 sk_status sk_sweep_tell(sk_sweep *sweep, int64_t number, sk_trial_state state, double value, const char *message);
 
+/* Reports a new value of a running trial's primary metric (its next interval) to the
+ * early-termination policy. *out_stop is 1 when the trial should stop (tell it CANCELED); then
+ * *out_decision_json (if not NULL) receives the decision: {"trial", "interval", "policy", "value",
+ * "threshold", "reason"}. Non-finite values are ignored. */
+sk_status sk_sweep_report(sk_sweep *sweep, int64_t number, double value, int *out_stop, char **out_decision_json);
+
+/* Every early-termination decision so far, as a JSON list. */
+sk_status sk_sweep_decisions(sk_sweep *sweep, char **out_json);
+
 /* The best completed trial as JSON ({"number", "state", "params", "value", ...}); SK_DONE if no
  * trial has completed. */
 sk_status sk_sweep_best(sk_sweep *sweep, char **out_trial_json);

@@ -27,7 +27,12 @@ public final class Sweep: Sendable {
 
     struct State: ~Copyable {
         let sampler: any Sampler
+        let policy: (any EarlyTerminationPolicy)?
         var trials: [Trial] = []
+        /// Each trial's reported values, for the early-termination policy.
+        var curves: [TrialCurve] = []
+        /// Every decision that stopped a trial, in order; at most one per trial.
+        var decisions: [TerminationDecision] = []
         var runningCount = 0
         var bestNumber: Int?
         var finishReason: String?
@@ -44,7 +49,7 @@ public final class Sweep: Sendable {
         self.spec = spec
         // Capped at ~30 years so the conversion to whole milliseconds cannot overflow.
         let deadline = spec.limits.timeout.map { ContinuousClock.now + .milliseconds(Int64((Swift.min($0, 1e9) * 1000).rounded())) }
-        state = Mutex(State(sampler: sampler, deadline: deadline))
+        state = Mutex(State(sampler: sampler, policy: spec.earlyTermination?.makePolicy(), deadline: deadline))
     }
 
     public convenience init(
@@ -85,6 +90,7 @@ public final class Sweep: Sendable {
             }
             let trial = Trial(number: number, params: spec.searchSpace.values(at: point, logBase: logBase), point: point, state: .running)
             state.trials.append(trial)
+            state.curves.append(TrialCurve(number: number))
             state.runningCount += 1
             return trial
         }
@@ -112,6 +118,8 @@ public final class Sweep: Sendable {
             state.trials[number].state = newState
             state.trials[number].value = value.flatMap { $0.isFinite ? $0 : nil }
             state.trials[number].message = message
+                ?? (newState == .canceled ? state.decisions.first { $0.trial == number }?.reason : nil)
+            state.curves[number].state = newState
             state.runningCount -= 1
             if newState == .completed, let value {
                 if let best = state.bestNumber, let bestValue = state.trials[best].value, !goal.isBetter(value, than: bestValue) {
@@ -122,6 +130,53 @@ public final class Sweep: Sendable {
             let trial = state.trials[number]
             state.sampler.observe(TrialObservation(trialNumber: number, point: trial.point, state: newState, value: trial.value, goal: goal))
         }
+    }
+
+    /// Records a new value of a running trial's primary metric: its next interval. When the
+    /// early-termination schedule applies, the policy decides; a decision (returned, and kept in
+    /// `decisions`) means the trial should stop: tell it `.canceled`. Once decided, every later
+    /// report returns the same decision. Non-finite values are not intervals and are ignored.
+    @discardableResult
+    public func report(_ number: Int, value: Double) throws(SweepKitError) -> TerminationDecision? {
+        let goal = spec.goal
+        let schedule = spec.earlyTermination?.schedule
+        return try state.withLock { (state: inout State) throws(SweepKitError) -> TerminationDecision? in
+            guard number >= 0, number < state.trials.count else {
+                throw .misuse("report: there is no trial \(number) (\(state.trials.count) trials were asked)")
+            }
+            guard state.trials[number].state == .running else {
+                throw .misuse("report: trial \(number) already finished as \(state.trials[number].state.rawValue)")
+            }
+            if let decided = state.decisions.first(where: { $0.trial == number }) { return decided }
+            guard value.isFinite else { return nil }
+            state.curves[number].values.append(value)
+            let interval = state.curves[number].values.count
+            guard let policy = state.policy, let schedule, schedule.applies(at: interval),
+                let decision = policy.evaluate(trial: number, interval: interval, curves: state.curves, goal: goal)
+            else { return nil }
+            state.decisions.append(decision)
+            return decision
+        }
+    }
+
+    /// Restores a trial's reported values and a stop decision from a journal, without evaluating
+    /// (used when a sweep job resumes).
+    func restore(curve number: Int, values: [Double], decision: TerminationDecision?) {
+        state.withLock { state in
+            guard number >= 0, number < state.curves.count else { return }
+            state.curves[number].values = values.filter(\.isFinite)
+            if let decision, !state.decisions.contains(where: { $0.trial == number }) { state.decisions.append(decision) }
+        }
+    }
+
+    /// Every early-termination decision so far, in the order they were made.
+    public var decisions: [TerminationDecision] {
+        state.withLock { $0.decisions }
+    }
+
+    /// A trial's reported values so far.
+    public func curve(_ number: Int) -> [Double] {
+        state.withLock { state in number >= 0 && number < state.curves.count ? state.curves[number].values : [] }
     }
 
     /// Asks, evaluates and tells until the sweep is over. An objective that throws marks its trial

@@ -15,6 +15,8 @@ public struct JobReport: Sendable {
         public var logDirectory: String?
         public var exit: String?
         public var metrics: JSONObject
+        public var history: [Double] = []
+        public var stopDecision: TerminationDecision?
 
         var json: JSONValue {
             var object: JSONObject = [
@@ -27,6 +29,8 @@ public struct JobReport: Sendable {
             if let directory { object["directory"] = .string(directory) }
             if let logDirectory { object["log_directory"] = .string(logDirectory) }
             if let exit { object["exit"] = .string(exit) }
+            if !history.isEmpty { object["history"] = .array(history.map(JSONValue.double)) }
+            if let stopDecision { object["stop_decision"] = stopDecision.json }
             return .object(object)
         }
     }
@@ -38,6 +42,8 @@ public struct JobReport: Sendable {
     public private(set) var reason: String?
     public private(set) var trials: [TrialRecord] = []
     public private(set) var bestNumber: Int?
+    /// Every early-termination decision, in order (also on each stopped trial).
+    public private(set) var decisions: [TerminationDecision] = []
     public private(set) var experimentID: String?
     public private(set) var parentRunID: String?
     public private(set) var created: Int?
@@ -75,6 +81,11 @@ public struct JobReport: Sendable {
                 trials[number].message = event["message"]?.string
                 trials[number].exit = event["exit"]?.string
                 trials[number].metrics = event["metrics"]?.object ?? JSONObject()
+                trials[number].history = (event["history"]?.array ?? []).compactMap(\.number)
+            case "trial_stop":
+                guard let number, number < trials.count, let decision = TerminationDecision(json: event["decision"]) else { continue }
+                trials[number].stopDecision = decision
+                decisions.append(decision)
             case "best":
                 bestNumber = number
             case "sweep_ended":
@@ -118,6 +129,7 @@ public struct JobReport: Sendable {
             "trials": .array(trials.map(\.json)),
         ]
         if let reason { object["reason"] = .string(reason) }
+        object["stop_decisions"] = .array(decisions.map(\.json))
         if let best { object["best_trial"] = best.json }
         if let experimentID { object["experiment_id"] = .string(experimentID) }
         if let parentRunID { object["parent_run_id"] = .string(parentRunID) }

@@ -65,6 +65,7 @@ public final class SweepJobRunner {
     private var attempts: [Int: Int] = [:]
     private var sweepStartMilliseconds: Int64 = 0
     private var logFD: Int32 = -1
+    private var pendingHistory: [Double] = []
 
     /// Runs (or resumes) job `name` in this process until it ends; returns its final report.
     public static func run(workspace: Workspace, name: String, options: Options = Options(),
@@ -181,9 +182,13 @@ public final class SweepJobRunner {
                     }
                 }
                 interrupted[number] = event
+            case "trial_stop":
+                sweep.restore(curve: number, values: sweep.curve(number), decision: TerminationDecision(json: event["decision"]))
             case "trial_ended":
                 interrupted[number] = nil
                 let state = event["state"]?.string.flatMap(TrialState.init(name:)) ?? .failed
+                let history = (event["history"]?.array ?? []).compactMap(\.number)
+                sweep.restore(curve: number, values: history, decision: nil)
                 try sweep.tell(number, value: event["value"]?.number, state: state, message: event["message"]?.string)
             default:
                 break
@@ -195,7 +200,11 @@ public final class SweepJobRunner {
             if let runID = event["run_id"]?.string, !runID.isEmpty {
                 try? store.finishRun(runID: runID, status: .killed, tags: [("sweepkit.message", "the engine stopped while this attempt ran")])
             }
-            if options.relaunchInterrupted, let trial = sweep.trial(number) {
+            if let decision = sweep.decisions.first(where: { $0.trial == number }) {
+                // It was already being stopped by the policy: finish that, do not run it again.
+                try endTrial(number: number, name: event["name"]?.string ?? "", runID: nil, state: .canceled, value: nil,
+                             message: decision.reason, exit: nil, metrics: JSONObject())
+            } else if options.relaunchInterrupted, let trial = sweep.trial(number) {
                 log("\(event["name"]?.string ?? "") was running when the engine stopped: relaunching it")
                 relaunchQueue.append(trial)
             } else {
@@ -368,8 +377,17 @@ public final class SweepJobRunner {
         }
     }
 
+    /// Reads the trial's new metric points; each finite one is an interval for the policy.
     private func readMetrics(_ trial: inout RunningTrial) throws(SweepKitError) {
-        trial.history += try store.newMetricPoints(runID: trial.runID, key: spec.sweep.primaryMetric, cursor: &trial.cursor)
+        let points = try store.newMetricPoints(runID: trial.runID, key: spec.sweep.primaryMetric, cursor: &trial.cursor)
+        trial.history += points
+        guard trial.stopReason == nil else { return }
+        for point in points where point.value.isFinite {
+            guard let decision = try sweep.report(trial.number, value: point.value) else { continue }
+            try journal.append(["event": "trial_stop", "number": .int(trial.number), "decision": decision.json])
+            stop(&trial, reason: decision.reason)
+            break
+        }
     }
 
     private func stop(_ trial: inout RunningTrial, reason: String) {
@@ -398,6 +416,7 @@ public final class SweepJobRunner {
     }
 
     private func conclude(_ trial: RunningTrial, exit: TrialExit) throws(SweepKitError) {
+        pendingHistory = sweep.curve(trial.number)
         let metric = spec.sweep.primaryMetric
         let values = trial.history.map(\.value).filter(\.isFinite)
         let best = values.isEmpty ? nil : values.reduce(values[0]) { spec.sweep.goal.isBetter($1, than: $0) ? $1 : $0 }
@@ -449,6 +468,9 @@ public final class SweepJobRunner {
                                  "value": value.map(JSONValue.double) ?? .null, "metrics": .object(metrics)]
         if let message { event["message"] = .string(message) }
         if let exit { event["exit"] = .string(exit) }
+        // The curve the policy saw, so a resumed engine's policy sees it too.
+        event["history"] = .array(pendingHistory.map(JSONValue.double))
+        pendingHistory = []
         try journal.append(event)
         let best = sweep.best?.number
         if let best, best != previousBest {

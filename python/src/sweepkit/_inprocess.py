@@ -16,21 +16,48 @@ from .sweep._objective import Objective, SweepJobLimits
 from .sweep._spec import build_spec
 
 
+class TrialStopped(Exception):
+    """Raise it from an objective when `trial.report(...)` said the trial should stop (like Optuna's
+    TrialPruned): `optimize` records the trial as Canceled with the policy's reason."""
+
+
 class Trial:
     """One trial of an in-process sweep: `number` (0-based), `params` (name → value; a conditional
     choice gives a nested dict), and, once told, `state` and `value`."""
 
-    __slots__ = ("number", "params", "state", "value", "message", "_flat_params")
+    __slots__ = ("number", "params", "state", "value", "message", "_flat_params", "_handle", "_decision")
 
     def __init__(self, number: int, params: Dict[str, Any], state: str = "Running",
                  value: Optional[float] = None, message: Optional[str] = None,
-                 flat_params: Optional[Dict[str, Any]] = None) -> None:
+                 flat_params: Optional[Dict[str, Any]] = None, handle: Any = None) -> None:
         self.number = number
         self.params = params
         self.state = state
         self.value = value
         self.message = message
         self._flat_params = flat_params
+        self._handle = handle
+        self._decision = None
+
+    def report(self, value: float, step: Optional[int] = None) -> bool:
+        """Reports the primary metric's value at the next interval (`step` is informational; each
+        report is one interval). Returns True when the early-termination policy says to stop:
+        then raise `sweepkit.TrialStopped` (or return). Non-finite values are ignored."""
+        if self._handle is None:
+            raise UserErrorException("report: this trial does not belong to a running sweep")
+        decision = _core.sweep_report(self._handle, self.number, float(value))
+        if decision is not None:
+            self._decision = json.loads(decision)
+        return self._decision is not None
+
+    def should_stop(self) -> bool:
+        """Whether the policy decided that this trial should stop."""
+        return self._decision is not None
+
+    @property
+    def stop_decision(self) -> Optional[dict]:
+        """The decision that stopped the trial: interval, policy, value, threshold, reason."""
+        return self._decision
 
     @property
     def flat_params(self) -> Dict[str, Any]:
@@ -99,7 +126,7 @@ class Sweep:
         answer = _core.sweep_ask(self._handle)
         if answer is None:
             return None
-        trial = Trial(answer[0], json.loads(answer[1]))
+        trial = Trial(answer[0], json.loads(answer[1]), handle=self._handle)
         self._running[trial.number] = trial
         return trial
 
@@ -135,6 +162,10 @@ class Sweep:
             count += 1
             try:
                 result = fn(trial)
+            except TrialStopped as stopped:
+                reason = (trial.stop_decision or {}).get("reason") or str(stopped) or "stopped by the objective"
+                self.tell(trial, state="canceled", message=reason)
+                continue
             except catch as error:
                 self.tell(trial, state="failed", message=f"{type(error).__name__}: {error}")
                 continue
@@ -155,6 +186,11 @@ class Sweep:
             else:
                 self.tell(trial, state="failed", message=f"the objective returned {value}")
                 warnings.warn(f"trial {trial.number}: the objective returned {value}; marked failed")
+
+    @property
+    def stop_decisions(self) -> List[dict]:
+        """Every early-termination decision: trial, interval, policy, value, threshold, reason."""
+        return json.loads(_core.sweep_decisions(self._handle))
 
     @property
     def best_trial(self) -> Optional[Trial]:
