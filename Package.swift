@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "SweepKit", targets: ["SweepKit"]),
+        .library(name: "SweepPluginKit", targets: ["SweepPluginKit"]),
         .library(name: "SweepKitPython", type: .dynamic, targets: ["SweepKitPython"]),
         .executable(name: "sweepkit", targets: ["SweepKitCLI"]),
     ],
@@ -16,8 +17,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        .target(name: "SweepKit"),
+        // JSON with ordered keys: shared by the engine and by plugins (which must not link the engine).
+        .target(name: "SweepKitJSON"),
+        .target(name: "SweepKit", dependencies: ["SweepKitJSON", "CSweepKit"]),
         .target(name: "CSweepKit"),
+        // What plugin authors import: Swift protocols over the C plugin vtable of sweepkit.h.
+        .target(name: "SweepPluginKit", dependencies: ["CSweepKit", "SweepKitJSON"]),
         .target(name: "SweepKitCAPI", dependencies: ["SweepKit", "CSweepKit"]),
         .systemLibrary(name: "CPython", path: "Sources/CPython"),
         // Calls only the C API (sweepkit.h); linking SweepKitCAPI provides the definitions.

@@ -24,6 +24,12 @@ struct SweepFile {
             trial["code"] = .string(code.hasPrefix("/") ? code : URL(fileURLWithPath: folder).appendingPathComponent(code).standardized.path)
             document["trial"] = .object(trial)
         }
+        if case .array(let plugins)? = document["plugins"] {
+            document["plugins"] = .array(plugins.map { item in
+                guard let path = item.string, !path.hasPrefix("/") else { return item }
+                return .string(URL(fileURLWithPath: folder).appendingPathComponent(path).standardized.path)
+            })
+        }
         if let name { document["name"] = .string(name) }
         if document["experiment_name"] == nil {
             document["experiment_name"] = .string(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).lastPathComponent)
@@ -37,6 +43,7 @@ struct SweepFile {
     /// The engine-level spec (search space, sampler, objective, limits, policy) of the file.
     var sweepSpec: SweepSpec {
         get throws {
+            for path in job.object?["plugins"]?.array ?? [] { try PluginLoader.load(path: path.string ?? "") }
             var object = JSONObject()
             for (key, value) in job.object ?? JSONObject() where SweepSpec.topLevelKeys.contains(key) { object[key] = value }
             return try SweepSpec(json: .object(object))

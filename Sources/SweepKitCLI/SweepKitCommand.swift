@@ -12,7 +12,7 @@ struct SweepKitCommand: ParsableCommand {
         commandName: "sweepkit",
         abstract: "Hyperparameter sweeps in the Azure ML sweep-job format, run on this machine.",
         version: SweepKitVersion.string,
-        subcommands: [JobCommand.self, ValidateCommand.self, SampleCommand.self, SamplersCommand.self])
+        subcommands: [JobCommand.self, PluginsCommand.self, ValidateCommand.self, SampleCommand.self, SamplersCommand.self])
 }
 
 /// Runs a command body and maps engine errors to a message on stderr and an exit code.
@@ -76,5 +76,33 @@ struct SamplersCommand: ParsableCommand {
 
     func run() throws {
         for entry in SamplerRegistry.shared.all { print("\(entry.name)\t\(entry.origin)") }
+    }
+}
+
+struct PluginsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugins", abstract: "Samplers and policies: built-in and plugins.", subcommands: [PluginsList.self])
+}
+
+struct PluginsList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List built-in and loaded plugins (SWEEPKIT_PLUGIN_PATH, --load) with their ABI versions.")
+
+    @Option(name: .customLong("load"), help: "Load this plugin library first (repeatable).") var libraries: [String] = []
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        try runReportingErrors {
+            for library in libraries { try PluginLoader.load(path: library) }
+            let catalog = PluginCatalog.json
+            if json { print(catalog.jsonText); return }
+            for item in catalog.object?["plugins"]?.array ?? [] {
+                let o = item.object ?? JSONObject()
+                print([o["kind"]?.string ?? "", o["name"]?.string ?? "", "abi \(o["abi_version"]?.jsonText ?? "")", o["origin"]?.string ?? ""].joined(separator: "\t"))
+            }
+            for problem in catalog.object?["problems"]?.array ?? [] {
+                FileHandle.standardError.write(Data("sweepkit: plugin refused: \(problem.string ?? "")\n".utf8))
+            }
+        }
     }
 }

@@ -155,6 +155,21 @@ enum CoreFunctions {
         return takeString(out)
     }
 
+    static let pluginLoad: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 1, "plugin_load"), let args, let path = utf8Argument(args[0], "path") else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { sk_plugin_load(path, &out) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
+    static let plugins: Fast = { _, _, _ in
+        var out: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { sk_plugins(&out) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
     /// `sobol_points(dimension, n, scrambled, seed)` → bytes of n*dimension doubles (row-major).
     static let sobolPoints: Fast = { _, args, nargs in
         guard checkArgumentCount(nargs, 4, "sobol_points"), let args else { return nil }

@@ -25,6 +25,9 @@ public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
         ("job_show", CoreFunctions.jobShow, "A job's report: (workspace, name) -> JSON."),
         ("job_list", CoreFunctions.jobList, "Every job's report: (workspace) -> JSON list."),
         ("job_cancel", CoreFunctions.jobCancel, "Request a job's cancellation: (workspace, name) -> report JSON."),
+        ("plugin_load", CoreFunctions.pluginLoad, "Load a plugin library: (path) -> info JSON."),
+        ("plugins", CoreFunctions.plugins, "Registered samplers and policies (JSON)."),
+        ("register_sampler", PythonSamplers.register, "Register a Python sampler: (name, object_or_factory)."),
         ("sobol_points", CoreFunctions.sobolPoints, "Sobol points as bytes of doubles: (dimension, n, scrambled, seed)."),
     ]
     let methods = UnsafeMutablePointer<PyMethodDef>.allocate(capacity: functions.count + 1)

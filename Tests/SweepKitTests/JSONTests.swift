@@ -13,7 +13,7 @@ final class JSONTests: XCTestCase {
     func testMalformedInputIsAnErrorWithItsOffsetNeverACrash() {
         for text in ["", "{", "[1,", #"{"a" 1}"#, #""abc"#, "tru", "1 2", #"{"a":1,"a":2}"#, "\u{01}",
                      String(repeating: "[", count: 10_000)] {
-            XCTAssertThrowsError(try JSONParser.parse(text), "input \(text.prefix(20))") { error in
+            XCTAssertThrowsError(try JSONValue(parsing: text), "input \(text.prefix(20))") { error in
                 guard case SweepKitError.invalidJSON(let message) = error else { return XCTFail("\(error)") }
                 XCTAssertTrue(message.contains("at byte"), message)
             }

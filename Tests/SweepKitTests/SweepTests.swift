@@ -63,7 +63,7 @@ final class SweepTests: XCTestCase {
         let sweep = try Sweep(space: grid, sampler: .grid, goal: .maximize, limits: SweepLimits(maxTotalTrials: 100))
         try sweep.run { Double($0.number) }
         XCTAssertEqual(sweep.trials.count, 4)
-        XCTAssertEqual(sweep.finishReason, "the sampler is exhausted (every combination was tried)")
+        XCTAssertEqual(sweep.finishReason, "the sampler is exhausted: it has no more trials to propose (grid: every combination was tried)")
     }
 
     func testTimeoutEndsTheSweep() throws {

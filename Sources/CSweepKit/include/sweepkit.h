@@ -124,6 +124,77 @@ sk_status sk_job_list(const char *workspace, char **out_json);
  * whose engine is not running is canceled at once. Writes the report as it stands. */
 sk_status sk_job_cancel(const char *workspace, const char *name, char **out_json);
 
+/* ---- Plugins ---------------------------------------------------------------------------------
+ * A plugin is a shared library exporting `sweepkit_plugin` (sk_plugin_entry). Called with the
+ * host's SK_PLUGIN_ABI_VERSION, it returns a pointer to a static vtable, or NULL if it cannot serve
+ * that version. Every vtable starts with the same header (abi_version, struct_size, kind, name);
+ * members are only ever appended, and struct_size tells the host which ones exist. Plain C data
+ * crosses it, never Swift types, so a plugin built by another toolchain or core revision loads.
+ * Strings a plugin returns (errors, decisions) are released with its own free_string. */
+
+#define SK_PLUGIN_ABI_VERSION 1
+#define SK_PLUGIN_ENTRY_SYMBOL "sweepkit_plugin"
+
+typedef enum sk_plugin_kind { SK_PLUGIN_SAMPLER = 1, SK_PLUGIN_POLICY = 2 } sk_plugin_kind;
+
+typedef const void *(*sk_plugin_entry)(uint32_t host_abi_version);
+
+typedef struct sk_plugin_header {
+    uint32_t abi_version;   /* the SK_PLUGIN_ABI_VERSION the plugin was built against */
+    uint32_t struct_size;   /* sizeof its vtable struct */
+    uint32_t kind;          /* sk_plugin_kind */
+    const char *name;       /* the name users select it by: [a-z][a-z0-9_]* */
+} sk_plugin_header;
+
+typedef struct sk_sampler_vtable {
+    sk_plugin_header header;
+    /* config_json: {"seed": int|null, "dimension": n, "search_space": <wire form>, "options": {...}}.
+     * Returns the sampler's state, or NULL with *error set. */
+    void *(*create)(const char *config_json, char **error);
+    /* Writes trial `trial_number`'s point (dimension coordinates in [0, 1]) to out.
+     * Returns 0 (a point), 1 (exhausted: the sweep ends) or -1 (failure, *error set). */
+    int32_t (*suggest)(void *state, int64_t trial_number, double *out, uint32_t dimension, char **error);
+    /* A finished trial. trial_state: 1 completed, 2 failed, 3 canceled; value NaN when it has none;
+     * maximize: 1 when larger values are better. */
+    void (*observe)(void *state, int64_t trial_number, const double *point, uint32_t dimension,
+                    int32_t trial_state, double value, int32_t maximize);
+    void (*destroy)(void *state);
+    void (*free_string)(char *text);
+} sk_sampler_vtable;
+
+/* One trial's curve for a policy: values[offset ..< offset + length] of the shared array. */
+typedef struct sk_curve {
+    int64_t number;
+    int32_t trial_state;    /* 0 running, 1 completed, 2 failed, 3 canceled */
+    uint32_t length;
+    uint64_t offset;
+} sk_curve;
+
+typedef struct sk_policy_vtable {
+    sk_plugin_header header;
+    /* config_json: {"options": {...}} (the policy's keys from the spec). NULL with *error on failure. */
+    void *(*create)(const char *config_json, char **error);
+    /* Decides for `trial` at `interval` (1-based). Returns 1 (stop; *out_value, *out_threshold and
+     * *out_reason describe why), 0 (continue) or -1 (failure, *out_reason is the error). */
+    int32_t (*evaluate)(void *state, int64_t trial, int64_t interval, const sk_curve *curves, uint32_t count,
+                        const double *values, int32_t maximize, double *out_value, double *out_threshold,
+                        char **out_reason);
+    void (*destroy)(void *state);
+    void (*free_string)(char *text);
+} sk_policy_vtable;
+
+/* Loads a plugin library and registers what it provides; writes {"name", "kind", "abi_version",
+ * "origin"} to *out_json. A bad library (missing symbol, other ABI version, invalid vtable, a name
+ * already taken) is SK_INVALID with the reason; nothing is registered then. */
+sk_status sk_plugin_load(const char *path, char **out_json);
+
+/* Registers a sampler given directly as a vtable (e.g. one implemented by a language binding). */
+sk_status sk_plugin_register_sampler(const sk_sampler_vtable *vtable, const char *origin);
+
+/* Every registered sampler and policy, built-in or plugin: a JSON list of
+ * {"name", "kind", "origin", "abi_version"}. */
+sk_status sk_plugins(char **out_json);
+
 #ifdef __cplusplus
 }
 #endif

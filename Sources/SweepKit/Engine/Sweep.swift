@@ -49,7 +49,8 @@ public final class Sweep: Sendable {
         self.spec = spec
         // Capped at ~30 years so the conversion to whole milliseconds cannot overflow.
         let deadline = spec.limits.timeout.map { ContinuousClock.now + .milliseconds(Int64((Swift.min($0, 1e9) * 1000).rounded())) }
-        state = Mutex(State(sampler: sampler, policy: spec.earlyTermination?.makePolicy(), deadline: deadline))
+        let policy = try spec.earlyTermination?.makePolicy()
+        state = Mutex(State(sampler: sampler, policy: policy, deadline: deadline))
     }
 
     public convenience init(
@@ -82,7 +83,7 @@ public final class Sweep: Sendable {
             }
             let number = state.trials.count
             guard let point = try state.sampler.suggest(trialNumber: number) else {
-                state.finishReason = "the sampler is exhausted (every combination was tried)"
+                state.finishReason = "the sampler is exhausted: it has no more trials to propose (grid: every combination was tried)"
                 return nil
             }
             guard point.count == spec.searchSpace.dimension, point.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
@@ -152,7 +153,7 @@ public final class Sweep: Sendable {
             state.curves[number].values.append(value)
             let interval = state.curves[number].values.count
             guard let policy = state.policy, let schedule, schedule.applies(at: interval),
-                let decision = policy.evaluate(trial: number, interval: interval, curves: state.curves, goal: goal)
+                let decision = try policy.evaluate(trial: number, interval: interval, curves: state.curves, goal: goal)
             else { return nil }
             state.decisions.append(decision)
             return decision

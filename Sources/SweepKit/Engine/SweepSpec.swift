@@ -63,7 +63,7 @@ public struct SweepSpec: Equatable, Sendable {
     }
 
     public init(jsonText: String) throws(SweepKitError) {
-        try self.init(json: JSONParser.parse(jsonText))
+        try self.init(json: JSONValue(parsing: jsonText))
     }
 
     public var json: JSONValue {

@@ -24,10 +24,13 @@ public struct SweepJobSpec: Equatable, Sendable {
     public var trackingURI: String
     /// The interpreter `python` means for the trials (the one that submitted the sweep).
     public var python: String?
+    /// Plugin libraries (absolute paths) the sweep needs; loaded before its spec is read.
+    public var plugins: [String]
 
     static let jobKeys = [
         "$schema", "type", "name", "display_name", "experiment_name", "description", "tags", "properties", "compute",
         "trial", "inputs", "outputs", "identity", "queue_settings", "resources", "tracking_uri", "python", "status",
+        "plugins",
     ]
 
     public init(json: JSONValue) throws(SweepKitError) {
@@ -36,6 +39,19 @@ public struct SweepJobSpec: Equatable, Sendable {
         }
         if let type = object["type"], type != .string("sweep") {
             throw .validation(field: "type", message: "Unsupported job type: \(type.jsonText); a sweep job has type sweep")
+        }
+        plugins = []
+        if let given = object["plugins"], !given.isNull {
+            guard let list = given.array, list.allSatisfy({ $0.string != nil }) else {
+                throw .validation(field: "plugins", message: "must be a list of plugin library paths")
+            }
+            for (index, item) in list.enumerated() {
+                let path = FileSystem.absolute(item.string ?? "")
+                do { try PluginLoader.load(path: path) } catch {
+                    throw .validation(field: "plugins[\(index)]", message: "\(error)")
+                }
+                plugins.append(path)
+            }
         }
         var sweepObject = JSONObject()
         for (key, value) in object {
@@ -82,7 +98,7 @@ public struct SweepJobSpec: Equatable, Sendable {
     }
 
     public init(jsonText: String) throws(SweepKitError) {
-        try self.init(json: JSONParser.parse(jsonText))
+        try self.init(json: JSONValue(parsing: jsonText))
     }
 
     private static func string(_ object: JSONObject, _ key: String) throws(SweepKitError) -> String? {
@@ -141,6 +157,7 @@ public struct SweepJobSpec: Equatable, Sendable {
         for (key, value) in sweep.json.object ?? JSONObject() { object[key] = value }
         object["tracking_uri"] = .string(trackingURI)
         if let python { object["python"] = .string(python) }
+        if !plugins.isEmpty { object["plugins"] = .array(plugins.map(JSONValue.string)) }
         return .object(object)
     }
 }

@@ -36,7 +36,7 @@ public final class SweepJournal {
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
             // A line without its newline is a write the crash cut short; everything before it is whole.
             if line.endIndex == text.endIndex, !text.hasSuffix("\n") { break }
-            guard case .object(let event)? = try? JSONParser.parse(String(line)) else {
+            guard case .object(let event)? = try? JSONValue(parsing: String(line)) else {
                 throw .internalFailure("the journal \(path) is damaged: a line is not JSON")
             }
             events.append(event)

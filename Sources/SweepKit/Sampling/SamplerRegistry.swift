@@ -48,6 +48,7 @@ public final class SamplerRegistry: Sendable {
     }
 
     public func makeSampler(for algorithm: SamplingAlgorithm, space: SearchSpace) throws(SweepKitError) -> any Sampler {
+        PluginLoader.loadEnvironmentOnce()
         let name = algorithm.samplerName
         guard let entry = entries.withLock({ $0[name] }) else {
             throw .validation(
@@ -57,6 +58,9 @@ public final class SamplerRegistry: Sendable {
         return try entry.factory(space, algorithm)
     }
 
-    public var names: [String] { entries.withLock { $0.keys.sorted() } }
+    public var names: [String] {
+        PluginLoader.loadEnvironmentOnce()
+        return entries.withLock { $0.keys.sorted() }
+    }
     public var all: [Entry] { entries.withLock { $0.values.sorted { $0.name < $1.name } } }
 }

@@ -16,7 +16,7 @@ public final class BanditPolicy: EarlyTerminationPolicy {
         self.slackAmount = slackAmount
     }
 
-    public func evaluate(trial: Int, interval: Int, curves: [TrialCurve], goal: Goal) -> TerminationDecision? {
+    public func evaluate(trial: Int, interval: Int, curves: [TrialCurve], goal: Goal) throws(SweepKitError) -> TerminationDecision? {
         guard let own = curves.first(where: { $0.number == trial }), own.values.count >= interval else { return nil }
         let y = own.best(upTo: interval, goal: goal)
         var best = y

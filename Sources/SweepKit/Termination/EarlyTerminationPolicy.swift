@@ -8,7 +8,7 @@
 /// stop can be audited. Curves hold finite values only, in reporting order.
 public protocol EarlyTerminationPolicy: AnyObject {
     var name: String { get }
-    func evaluate(trial: Int, interval: Int, curves: [TrialCurve], goal: Goal) -> TerminationDecision?
+    func evaluate(trial: Int, interval: Int, curves: [TrialCurve], goal: Goal) throws(SweepKitError) -> TerminationDecision?
 }
 
 /// One trial's reported values (interval i is `values[i - 1]`), and whether it has ended.
@@ -80,13 +80,15 @@ extension TerminationPolicySpec {
         TerminationSchedule(delayEvaluation: delayEvaluation, evaluationInterval: evaluationInterval)
     }
 
-    /// The policy object for this spec.
-    public func makePolicy() -> any EarlyTerminationPolicy {
+    /// The policy object for this spec (plugins are created through `PolicyRegistry`).
+    public func makePolicy() throws(SweepKitError) -> any EarlyTerminationPolicy {
         switch kind {
         case .bandit(let factor, let amount): return BanditPolicy(slackFactor: factor, slackAmount: amount)
         case .medianStopping: return MedianStoppingPolicy()
         case .truncationSelection(let percentage, let exclude):
             return TruncationSelectionPolicy(percentage: percentage, excludeFinishedJobs: exclude)
+        case .plugin(let name, let options):
+            return try PolicyRegistry.shared.makePolicy(name: name, options: options)
         }
     }
 }

@@ -6,7 +6,7 @@ public final class MedianStoppingPolicy: EarlyTerminationPolicy {
     public let name = "median_stopping"
     public init() {}
 
-    public func evaluate(trial: Int, interval: Int, curves: [TrialCurve], goal: Goal) -> TerminationDecision? {
+    public func evaluate(trial: Int, interval: Int, curves: [TrialCurve], goal: Goal) throws(SweepKitError) -> TerminationDecision? {
         guard let own = curves.first(where: { $0.number == trial }), own.values.count >= interval else { return nil }
         let averages = curves.filter { $0.values.count >= interval }
             .map { $0.values[0..<interval].reduce(0, +) / Double(interval) }

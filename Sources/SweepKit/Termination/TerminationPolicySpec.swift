@@ -8,6 +8,8 @@ public struct TerminationPolicySpec: Equatable, Sendable {
         case bandit(slackFactor: Double, slackAmount: Double)
         case medianStopping
         case truncationSelection(percentage: Int, excludeFinishedJobs: Bool)
+        /// A policy from a plugin, with the spec's other keys as its options.
+        case plugin(name: String, options: JSONObject)
     }
 
     public var kind: Kind
@@ -28,6 +30,7 @@ public struct TerminationPolicySpec: Equatable, Sendable {
         case .bandit: return "bandit"
         case .medianStopping: return "median_stopping"
         case .truncationSelection: return "truncation_selection"
+        case .plugin(let name, _): return name
         }
     }
 
@@ -60,7 +63,21 @@ public struct TerminationPolicySpec: Equatable, Sendable {
             throw .validation(field: "\(field).type", message: "missing data for required field; expected bandit, median_stopping or truncation_selection")
         }
         guard let type = canonicalType(typeText) else {
-            throw .validation(field: "\(field).type", message: "Received unsupported value \(typeText) as the early termination policy; expected bandit, median_stopping or truncation_selection")
+            let name = typeText.lowercased()
+            guard PolicyRegistry.shared.contains(name) else {
+                throw .validation(field: "\(field).type", message: "Received unsupported value \(typeText) as the early termination policy; expected bandit, median_stopping, truncation_selection or a plugin policy (registered: \(PolicyRegistry.shared.names.joined(separator: ", ")))")
+            }
+            var options = object
+            for key in ["type", "delay_evaluation", "evaluation_interval"] { options[key] = nil }
+            func integer(_ key: String) throws(SweepKitError) -> Int {
+                guard let json = object[key], !json.isNull else { return key == "evaluation_interval" ? 1 : 0 }
+                guard case .int(let n) = json else { throw .validation(field: "\(field).\(key)", message: "must be an integer, got \(json.jsonText)") }
+                return n
+            }
+            let spec = TerminationPolicySpec(uncheckedKind: .plugin(name: name, options: options),
+                                             delayEvaluation: try integer("delay_evaluation"), evaluationInterval: try integer("evaluation_interval"))
+            try spec.validate(field: field)
+            return spec
         }
         let allowed = ["type", "delay_evaluation", "evaluation_interval"] + (fieldsByType[type] ?? [])
         for key in object.keys where !allowed.contains(key) {
@@ -125,7 +142,7 @@ public struct TerminationPolicySpec: Equatable, Sendable {
             guard (factor > 0) != (amount > 0) else {
                 throw .validation(field: field, message: "Bandit termination policy expects exactly one of slack factor or slack amount to be set.")
             }
-        case .medianStopping:
+        case .medianStopping, .plugin:
             break
         case .truncationSelection(let percentage, _):
             guard (1...99).contains(percentage) else {
@@ -147,6 +164,8 @@ public struct TerminationPolicySpec: Equatable, Sendable {
         case .truncationSelection(let percentage, let exclude):
             object["truncation_percentage"] = .int(percentage)
             object["exclude_finished_jobs"] = .bool(exclude)
+        case .plugin(_, let options):
+            for (key, value) in options { object[key] = value }
         }
         return .object(object)
     }

@@ -15,7 +15,7 @@ public final class TruncationSelectionPolicy: EarlyTerminationPolicy {
         self.excludeFinishedJobs = excludeFinishedJobs
     }
 
-    public func evaluate(trial: Int, interval: Int, curves: [TrialCurve], goal: Goal) -> TerminationDecision? {
+    public func evaluate(trial: Int, interval: Int, curves: [TrialCurve], goal: Goal) throws(SweepKitError) -> TerminationDecision? {
         let ranked = curves
             .filter { $0.values.count >= interval && ($0.number == trial || !excludeFinishedJobs || !$0.state.isFinished) }
             .map { (number: $0.number, value: $0.values[interval - 1]) }

@@ -16,7 +16,7 @@ public final class MLflowRESTStore: TrackingStore {
         guard (200..<300).contains(response.status) else {
             throw .internalFailure("MLflow server \(uri): \(what) failed with HTTP \(response.status): \(response.body.prefix(300))")
         }
-        guard case .object(let object)? = try? JSONParser.parse(response.body.isEmpty ? "{}" : response.body) else {
+        guard case .object(let object)? = try? JSONValue(parsing: response.body.isEmpty ? "{}" : response.body) else {
             throw .internalFailure("MLflow server \(uri): \(what) returned something that is not JSON")
         }
         return object

@@ -11,11 +11,12 @@ from ._builders import Input, Output, command
 from ._client import MLClient
 from ._core import version as _engine_version
 from ._inprocess import Sweep, Trial, TrialStopped
+from ._plugins import load_plugin, plugins, register_sampler
 from ._yaml import load_job
 from .exceptions import (EngineError, JobException, MlException, UnavailableError, UserErrorException,
                          ValidationException)
 
 __version__ = _engine_version()
 
-__all__ = ["Sweep", "Trial", "TrialStopped", "sweep", "command", "Input", "Output", "MLClient", "load_job", "MlException", "ValidationException", "UserErrorException", "JobException",
+__all__ = ["Sweep", "Trial", "TrialStopped", "load_plugin", "plugins", "register_sampler", "sweep", "command", "Input", "Output", "MLClient", "load_job", "MlException", "ValidationException", "UserErrorException", "JobException",
            "UnavailableError", "EngineError"]

@@ -186,6 +186,10 @@ def _job_spec(job: "SweepJob") -> dict:
     if os.environ.get("MLFLOW_TRACKING_URI"):
         spec["tracking_uri"] = os.environ["MLFLOW_TRACKING_URI"]
     spec["python"] = sys.executable
+    from .._plugins import loaded_plugin_libraries
+    libraries = loaded_plugin_libraries()
+    if libraries:
+        spec["plugins"] = libraries
     return spec
 
 

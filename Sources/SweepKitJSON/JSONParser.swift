@@ -1,3 +1,9 @@
+/// Malformed JSON: what is wrong and the byte offset where it was found.
+public struct JSONSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
 /// Parses JSON text into a `JSONValue`, keeping object key order and the integer/float distinction.
 ///
 /// Written for the engine rather than taken from Foundation: it keeps key order, reports the byte
@@ -8,7 +14,7 @@ public struct JSONParser {
     private var depth = 0
     private static let maximumDepth = 512
 
-    public static func parse(_ text: String) throws(SweepKitError) -> JSONValue {
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: Array(text.utf8))
         parser.skipWhitespace()
         let value = try parser.parseValue()
@@ -19,15 +25,15 @@ public struct JSONParser {
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
-    private func error(_ message: String) -> SweepKitError {
-        .invalidJSON("\(message) at byte \(index)")
+    private func error(_ message: String) -> JSONSyntaxError {
+        JSONSyntaxError(message: "\(message) at byte \(index)")
     }
 
     private mutating func skipWhitespace() {
         while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
     }
 
-    private mutating func parseValue() throws(SweepKitError) -> JSONValue {
+    private mutating func parseValue() throws(JSONSyntaxError) -> JSONValue {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
@@ -42,19 +48,19 @@ public struct JSONParser {
         }
     }
 
-    private mutating func expectLiteral(_ literal: String) throws(SweepKitError) {
+    private mutating func expectLiteral(_ literal: String) throws(JSONSyntaxError) {
         for byte in literal.utf8 {
             guard index < bytes.count, bytes[index] == byte else { throw error("invalid literal") }
             index += 1
         }
     }
 
-    private mutating func enterContainer() throws(SweepKitError) {
+    private mutating func enterContainer() throws(JSONSyntaxError) {
         depth += 1
         if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth) levels") }
     }
 
-    private mutating func parseObject() throws(SweepKitError) -> JSONValue {
+    private mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {
         try enterContainer()
         defer { depth -= 1 }
         index += 1
@@ -80,7 +86,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseArray() throws(SweepKitError) -> JSONValue {
+    private mutating func parseArray() throws(JSONSyntaxError) -> JSONValue {
         try enterContainer()
         defer { depth -= 1 }
         index += 1
@@ -98,7 +104,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseHex4() throws(SweepKitError) -> UInt32 {
+    private mutating func parseHex4() throws(JSONSyntaxError) -> UInt32 {
         guard index + 4 <= bytes.count else { throw error("truncated \\u escape") }
         var code: UInt32 = 0
         for _ in 0..<4 {
@@ -116,7 +122,7 @@ public struct JSONParser {
         return code
     }
 
-    private mutating func parseString() throws(SweepKitError) -> String {
+    private mutating func parseString() throws(JSONSyntaxError) -> String {
         index += 1  // opening quote
         var utf8: [UInt8] = []
         while index < bytes.count {
@@ -165,7 +171,7 @@ public struct JSONParser {
         throw error("unterminated string")
     }
 
-    private mutating func parseNumber() throws(SweepKitError) -> JSONValue {
+    private mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
         let start = index
         var isInteger = true
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") {

@@ -1,0 +1,53 @@
+import CSweepKit
+
+/// A plugin's policy behind `EarlyTerminationPolicy`: curves cross as one array of values plus a
+/// table of (trial, state, length, offset).
+final class PluginPolicy: EarlyTerminationPolicy {
+    let vtable: UnsafePointer<sk_policy_vtable>
+    let name: String
+    private let state: UnsafeMutableRawPointer
+
+    init(vtable: UnsafePointer<sk_policy_vtable>, name: String, options: JSONObject) throws(SweepKitError) {
+        self.vtable = vtable
+        self.name = name
+        var error: UnsafeMutablePointer<CChar>?
+        let config: JSONValue = ["options": .object(options)]
+        guard let state = vtable.pointee.create(config.jsonText, &error) else {
+            throw .validation(field: "early_termination", message: "plugin policy '\(name)': \(take(error, vtable) ?? "create failed")")
+        }
+        self.state = state
+    }
+
+    deinit { vtable.pointee.destroy(state) }
+
+    func evaluate(trial: Int, interval: Int, curves: [TrialCurve], goal: Goal) throws(SweepKitError) -> TerminationDecision? {
+        var table: [sk_curve] = []
+        var values: [Double] = []
+        for curve in curves {
+            let code: Int32 = curve.state == .running ? 0 : curve.state == .completed ? 1 : curve.state == .failed ? 2 : 3
+            table.append(sk_curve(number: Int64(curve.number), trial_state: code, length: UInt32(curve.values.count), offset: UInt64(values.count)))
+            values += curve.values
+        }
+        var value = Double.nan, threshold = Double.nan
+        var reason: UnsafeMutablePointer<CChar>?
+        let status = table.withUnsafeBufferPointer { curvesBuffer in
+            values.withUnsafeBufferPointer { valuesBuffer in
+                vtable.pointee.evaluate(state, Int64(trial), Int64(interval), curvesBuffer.baseAddress, UInt32(curvesBuffer.count),
+                                        valuesBuffer.baseAddress, goal == .maximize ? 1 : 0, &value, &threshold, &reason)
+            }
+        }
+        let text = take(reason, vtable)
+        switch status {
+        case 0: return nil
+        case 1: return TerminationDecision(trial: trial, interval: interval, policy: name, value: value, threshold: threshold,
+                                           reason: text ?? "\(name) at interval \(interval)")
+        default: throw .internalFailure("plugin policy '\(name)' failed: \(text ?? "status \(status)")")
+        }
+    }
+}
+
+private func take(_ text: UnsafeMutablePointer<CChar>?, _ vtable: UnsafePointer<sk_policy_vtable>) -> String? {
+    guard let text else { return nil }
+    defer { vtable.pointee.free_string(text) }
+    return String(cString: text)
+}
