@@ -14,6 +14,7 @@ import argparse
 import math
 import random
 import statistics
+from pathlib import Path
 
 import sweepkit
 from sweepkit.sweep import BanditPolicy, MedianStoppingPolicy, TruncationSelectionPolicy, Uniform
@@ -61,10 +62,17 @@ POLICIES = {
 }
 
 
+ASHA = Path(__file__).resolve().parent.parent / "plugins" / "asha" / ".build" / "release" / "libSweepKitASHA.so"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--families", type=int, default=10)
     args = parser.parse_args()
+    if ASHA.exists():  # the plugin (plugins/asha): swift build -c release -Xswiftc -static-stdlib --package-path plugins/asha
+        sweepkit.load_plugin(str(ASHA))
+        POLICIES["asha plugin(reduction_factor 3)"] = {"type": "asha", "reduction_factor": 3}
+        POLICIES["asha plugin(min_resource 5, factor 3)"] = {"type": "asha", "reduction_factor": 3, "min_resource": 5}
     families = [family(seed) for seed in range(args.families)]
     baseline = [run(c, None)["best"] for c in families]
     print(f"{TRIALS} trials x {STEPS} steps, {args.families} families; medians over families")
