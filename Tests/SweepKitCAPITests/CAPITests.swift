@@ -44,7 +44,7 @@ final class CAPITests: XCTestCase {
             ("not json", SK_INVALID, "invalid JSON"),
             (#"{"search_space": {"x": ["uniform", [2, 1]]}, "objective": {"goal": "minimize"}}"#, SK_INVALID, "search_space.x: uniform expects min_value < max_value"),
             (#"{"search_space": {"x": ["normal", [0, 1]]}, "objective": {"goal": "minimize"}, "sampling_algorithm": "grid"}"#, SK_INVALID, "grid sampling supports only choice"),
-            (#"{"search_space": {"x": ["normal", [0, 1]]}, "objective": {"goal": "minimize"}, "sampling_algorithm": "bayesian"}"#, SK_UNAVAILABLE, "bayesian"),
+            (#"{"search_space": {"x": ["normal", [0, 1]]}, "objective": {"goal": "minimize"}, "sampling_algorithm": {"type": "random", "seed": "x"}}"#, SK_INVALID, "sampling_algorithm.seed"),
         ]
         for (json, status, message) in catalogue {
             var sweep: OpaquePointer?

@@ -68,9 +68,13 @@ def test_every_documented_policy_spelling_is_accepted(policy):
     sweepkit.Sweep(search_space={"x": Uniform(0, 1)}, goal="minimize", early_termination=policy)
 
 
-def test_bayesian_says_it_is_not_available_yet():
-    with pytest.raises(sweepkit.UnavailableError, match="bayesian sampling is not available yet"):
-        sweepkit.Sweep(search_space={"x": Uniform(0, 1)}, sampling_algorithm="Bayesian", goal="minimize")
+def test_bayesian_sampling_accepts_every_expression_and_a_policy():
+    from sweepkit.sweep import LogNormal, QLogUniform, Choice
+    space = {"a": Uniform(0, 1), "b": LogNormal(0, 1), "c": QLogUniform(0, 3, 1), "d": Choice(["x", "y"]), "e": Randint(4)}
+    sweep = sweepkit.Sweep(search_space=space, sampling_algorithm="Bayesian", goal="minimize", max_total_trials=14,
+                           early_termination=MedianStoppingPolicy())
+    sweep.optimize(lambda t: (t["a"] - 0.3) ** 2 + t["e"])
+    assert len(sweep.trials) == 14 and sweep.spec["sampling_algorithm"]["type"] == "bayesian"
 
 
 def test_misuse_is_a_user_error_not_a_crash():

@@ -42,7 +42,7 @@ public final class Sweep: Sendable {
     /// Validates the spec completely and creates the sampler; nothing else happens until `ask`.
     public init(spec: SweepSpec) throws(SweepKitError) {
         var spec = spec
-        if spec.samplingAlgorithm.samplerName == RandomSampler.name, spec.samplingAlgorithm.seed == nil {
+        if [RandomSampler.name, BayesianSampler.name].contains(spec.samplingAlgorithm.samplerName), spec.samplingAlgorithm.seed == nil {
             spec.samplingAlgorithm.seed = Int.random(in: 0...Int(Int32.max))
         }
         let sampler = try SamplerRegistry.shared.makeSampler(for: spec.samplingAlgorithm, space: spec.searchSpace)

@@ -29,8 +29,8 @@ public final class SamplerRegistry: Sendable {
             try SobolSampler(dimension: space.dimension, seed: algorithm.seed.map { UInt64(bitPattern: Int64($0)) })
         }),
         (GridSampler.name, { space, _ throws(SweepKitError) in try GridSampler(space: space) }),
-        ("bayesian", { _, _ throws(SweepKitError) in
-            throw .unavailable("sampling_algorithm: bayesian sampling is not available yet in this build; use \"random\" (rule random or sobol) or \"grid\"")
+        (BayesianSampler.name, { space, algorithm throws(SweepKitError) in
+            try BayesianSampler(dimension: space.dimension, seed: UInt64(bitPattern: Int64(algorithm.seed ?? 0)))
         }),
     ]
 

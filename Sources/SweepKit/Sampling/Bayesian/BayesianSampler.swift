@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `BayesianSamplingAlgorithm()`: Gaussian-process Bayesian optimisation over the unit cube.
+///
+/// - Initial design: the first `max(d + 1, 10)` trials follow a scrambled Sobol sequence.
+/// - Model: a GP (`GaussianProcess`, Matérn-5/2 with per-dimension length scales) on the completed
+///   trials' values, standardised (sign-flipped for maximize). Hyperparameters maximise the log
+///   marginal likelihood plus log-normal priors (length scales around 0.3, at most 1), by a
+///   coordinate search in log space warm-started from the previous fit; refitted at every observation up to 60 points, then
+///   every n/30 observations. Beyond 300 observations the model uses the best 150 and the 150
+///   most recent (so a suggestion stays bounded in time).
+/// - Acquisition: log expected improvement, maximised over 1024 scrambled-Sobol candidates plus 512
+///   perturbations of the best points, then refined by a shrinking coordinate search.
+/// - Pending trials (asked, not told) are fantasised at the current best value (constant liar), so
+///   concurrent suggestions differ.
+/// - Failed trials are left out (their region stays uncertain); early-stopped (canceled) trials
+///   enter with their last reported value when they have one, as they were stopped for being poor.
+/// Seeded by the sweep's seed: the same seed and the same results give the same suggestions.
+public final class BayesianSampler: Sampler {
+    public static let name = "bayesian"
+    let dimension: Int
+    let seed: UInt64
+    let initialDesign: Int
+    let sobol: SobolSequence
+    private var observed: [Int: (point: [Double], value: Double)] = [:]
+    private var suggested: [Int: [Double]] = [:]
+    private var finished: Set<Int> = []
+    private var hyperparameters: GaussianProcess.Hyperparameters
+    private var observationsAtLastFit = 0
+    private var fits = 0
+    let sobolCandidates = 1024
+    let anchorCandidates = 512
+
+    public init(dimension: Int, seed: UInt64) throws(SweepKitError) {
+        self.dimension = dimension
+        self.seed = seed
+        initialDesign = max(dimension + 1, 10)
+        sobol = try SobolSequence(dimension: dimension, scrambleSeed: seed)
+        hyperparameters = .initial(dimension: dimension)
+    }
+
+    public func observe(_ observation: TrialObservation) {
+        finished.insert(observation.trialNumber)
+        guard observation.state != .failed, let value = observation.value, value.isFinite else { return }
+        observed[observation.trialNumber] = (observation.point, observation.goal == .maximize ? -value : value)
+    }
+
+    public func suggest(trialNumber: Int) throws(SweepKitError) -> [Double]? {
+        let point = try propose(trialNumber: trialNumber)
+        suggested[trialNumber] = point
+        return point
+    }
+
+    private func propose(trialNumber: Int) throws(SweepKitError) -> [Double] {
+        guard observed.count >= min(initialDesign, 2), trialNumber >= initialDesign else {
+            return sobol.point(index: UInt32(truncatingIfNeeded: trialNumber))
+        }
+        var data = observed.sorted { $0.key < $1.key }.map(\.value)
+        if data.count > 300 {
+            let best = data.sorted { $0.value < $1.value }.prefix(150)
+            data = Array(best) + data.suffix(150)
+        }
+        let rawValues = data.map(\.value)
+        let mean = rawValues.reduce(0, +) / Double(rawValues.count)
+        let spread = (rawValues.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(rawValues.count)).squareRoot()
+        let scale = spread > 1e-12 ? spread : 1
+        var points = data.map(\.point)
+        var targets = rawValues.map { ($0 - mean) / scale }
+        let incumbent = targets.min() ?? 0
+        // Constant liar: pending trials count as already observed at the best value.
+        for (number, point) in suggested.sorted(by: { $0.key < $1.key }) where !finished.contains(number) {
+            points.append(point)
+            targets.append(incumbent)
+        }
+        if observationsAtLastFit == 0 || data.count < 60 || data.count - observationsAtLastFit >= max(1, data.count / 30) {
+            hyperparameters = fit(points: points, targets: targets, from: hyperparameters)
+            observationsAtLastFit = data.count
+        }
+        guard let model = GaussianProcess(points: points, targets: targets, hyperparameters: hyperparameters) else {
+            return sobol.point(index: UInt32(truncatingIfNeeded: trialNumber))  // degenerate: fall back to the design
+        }
+        return maximizeAcquisition(model, best: incumbent, trialNumber: trialNumber, anchors: data.sorted { $0.value < $1.value }.prefix(8).map(\.point))
+    }
+
+    /// Coordinate search on the log marginal likelihood + log prior, in log space.
+    func fit(points: [[Double]], targets: [Double], from start: GaussianProcess.Hyperparameters) -> GaussianProcess.Hyperparameters {
+        func score(_ h: GaussianProcess.Hyperparameters) -> Double {
+            guard let gp = GaussianProcess(points: points, targets: targets, hyperparameters: h) else { return -.infinity }
+            return gp.logMarginalLikelihood + h.logPrior
+        }
+        // Warm-started from the previous fit; from the default too on every fifth fit, so a poor
+        // local optimum of the likelihood is not inherited for ever.
+        let fromPrevious = search(from: start, step: 0.5, score: score)
+        fits += 1
+        guard fits % 5 == 1 else { return fromPrevious.hyperparameters }
+        let fromDefault = search(from: .initial(dimension: dimension), step: 1.0, score: score)
+        return fromPrevious.score >= fromDefault.score ? fromPrevious.hyperparameters : fromDefault.hyperparameters
+    }
+
+    private func search(from start: GaussianProcess.Hyperparameters, step initialStep: Double,
+                        score: (GaussianProcess.Hyperparameters) -> Double) -> (hyperparameters: GaussianProcess.Hyperparameters, score: Double) {
+        var best = start
+        var bestScore = score(best)
+        var step = initialStep
+        while step >= 0.05 {
+            var improved = false
+            for index in best.values.indices {
+                for direction in [1.0, -1.0] {
+                    var candidate = best
+                    candidate.values[index] = GaussianProcess.Hyperparameters.clamp(best.values[index] + direction * step, index: index, dimension: dimension)
+                    let candidateScore = score(candidate)
+                    if candidateScore > bestScore + 1e-9 {
+                        best = candidate
+                        bestScore = candidateScore
+                        improved = true
+                        break
+                    }
+                }
+            }
+            if !improved { step /= 2 }
+        }
+        return (best, bestScore)
+    }
+
+    private func maximizeAcquisition(_ model: GaussianProcess, best: Double, trialNumber: Int, anchors: [[Double]]) -> [Double] {
+        var random = SplitMix64(seed: seed &+ UInt64(truncatingIfNeeded: trialNumber) &* 0x9E37_79B9)
+        let candidates = (try? SobolSequence(dimension: dimension, scrambleSeed: random.next())) ?? sobol
+        func acquisition(_ x: [Double]) -> Double {
+            let prediction = model.predict(x)
+            return logExpectedImprovement(mean: prediction.mean, variance: prediction.variance, best: best)
+        }
+        var scored: [(point: [Double], value: Double)] = []
+        for i in 0..<sobolCandidates {
+            let x = candidates.point(index: UInt32(i))
+            scored.append((x, acquisition(x)))
+        }
+        for i in 0..<anchorCandidates where !anchors.isEmpty {
+            let anchor = anchors[i % anchors.count]
+            let width = [0.2, 0.05, 0.01][i % 3]
+            let x = anchor.map { min(max($0 + width * (SplitMix64.unitDouble(random.next()) * 2 - 1), 0), 1) }
+            scored.append((x, acquisition(x)))
+        }
+        scored.sort { $0.value > $1.value }
+        var best = scored[0]
+        for start in scored.prefix(3) {
+            var current = start
+            var step = 0.05
+            while step > 1e-4 {
+                var improved = false
+                for d in 0..<dimension {
+                    for direction in [1.0, -1.0] {
+                        var x = current.point
+                        x[d] = min(max(x[d] + direction * step, 0), 1)
+                        let value = acquisition(x)
+                        if value > current.value {
+                            current = (x, value)
+                            improved = true
+                        }
+                    }
+                }
+                if !improved { step /= 2 }
+            }
+            if current.value > best.value { best = current }
+        }
+        return best.point
+    }
+}

@@ -1,0 +1,75 @@
+import XCTest
+@testable import SweepKit
+
+final class BayesianSamplerTests: XCTestCase {
+    func sweep(_ space: SearchSpace, seed: Int = 1, goal: Goal = .minimize) throws -> Sweep {
+        try Sweep(space: space, sampler: SamplingAlgorithm(type: "bayesian", seed: seed), goal: goal)
+    }
+
+    func branin(_ p: JSONObject) -> Double {
+        let x1 = p["x1"]!.number!, x2 = p["x2"]!.number!
+        let b = 5.1 / (4 * Double.pi * Double.pi), c = 5 / Double.pi, t = 1 / (8 * Double.pi)
+        return pow(x2 - b * x1 * x1 + c * x1 - 6, 2) + 10 * (1 - t) * cos(x1) + 10
+    }
+
+    func testTheSameSeedGivesTheSameSweepAndItImprovesOnTheInitialDesign() throws {
+        let space = try SearchSpace(["x1": .uniform(min: -5, max: 10), "x2": .uniform(min: 0, max: 15)])
+        let a = try sweep(space, seed: 4), b = try sweep(space, seed: 4)
+        try a.run(maxTrials: 30) { self.branin($0.params) }
+        try b.run(maxTrials: 30) { self.branin($0.params) }
+        XCTAssertEqual(a.trials.map(\.params), b.trials.map(\.params))
+        let design = a.trials.prefix(10).compactMap(\.value).min()!
+        XCTAssertLessThan(a.best!.value!, design)
+        XCTAssertLessThan(a.best!.value! - 0.397887, 0.05, "30 trials of GP-EI reach Branin's optimum region")
+    }
+
+    func testPendingTrialsGetDifferentSuggestions() throws {
+        let space = try SearchSpace(["x": .uniform(min: 0, max: 1), "y": .uniform(min: 0, max: 1)])
+        let sweep = try sweep(space)
+        try sweep.run(maxTrials: 12) { pow($0.params["x"]!.number! - 0.3, 2) + pow($0.params["y"]!.number! - 0.6, 2) }
+        let concurrent = try (0..<4).map { _ in try XCTUnwrap(try sweep.ask()) }
+        XCTAssertEqual(Set(concurrent.map { JSONValue.object($0.params).jsonText }).count, 4)
+        for trial in concurrent {
+            let minimumDistance = concurrent.filter { $0.number != trial.number }.map { other in
+                zip(trial.point, other.point).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+            }.min()!
+            XCTAssertGreaterThan(minimumDistance, 1e-3)
+        }
+    }
+
+    func testDegenerateObjectivesDoNotBreakTheModel() throws {
+        let space = try SearchSpace(["x": .uniform(min: 0, max: 1), "c": .choice([.literal("a"), .literal("b")])])
+        let constant = try sweep(space)
+        try constant.run(maxTrials: 20) { _ in 1.0 }
+        XCTAssertEqual(constant.trials.filter { $0.state == .completed }.count, 20)
+        // The same point reported again and again (duplicates) and a one-dimensional space.
+        let single = try sweep(try SearchSpace(["x": .uniform(min: 0, max: 1)]))
+        for _ in 0..<15 {
+            let trial = try XCTUnwrap(try single.ask())
+            try single.tell(trial.number, value: 0.5)
+        }
+        XCTAssertNotNil(try single.ask())
+    }
+
+    func testTwentyDimensionsAndFailedTrials() throws {
+        let space = try SearchSpace((0..<20).map { SearchSpace.Parameter(name: "x\($0)", expression: .uniform(min: 0, max: 1)) })
+        let sweep = try sweep(space)
+        for n in 0..<30 {
+            let trial = try XCTUnwrap(try sweep.ask())
+            if n % 5 == 0 {
+                try sweep.tell(trial.number, value: nil, state: .failed)
+            } else {
+                try sweep.tell(trial.number, value: trial.point.reduce(0) { $0 + ($1 - 0.5) * ($1 - 0.5) })
+            }
+        }
+        XCTAssertEqual(sweep.trials.count, 30)
+        XCTAssertTrue(sweep.trials.allSatisfy { $0.point.allSatisfy { $0 >= 0 && $0 <= 1 } })
+    }
+
+    func testLogExpectedImprovementIsFiniteFarInTheTail() {
+        XCTAssertEqual(logExpectedImprovement(mean: 0, variance: 1, best: 0), log(1 / (2 * Double.pi).squareRoot()), accuracy: 1e-12)
+        let tail = logExpectedImprovement(mean: 40, variance: 1, best: 0)
+        XCTAssertTrue(tail.isFinite && tail < -700)
+        XCTAssertLessThan(logExpectedImprovement(mean: 10, variance: 1, best: 0), logExpectedImprovement(mean: 9, variance: 1, best: 0))
+    }
+}
