@@ -66,6 +66,25 @@ final class BayesianSamplerTests: XCTestCase {
         XCTAssertTrue(sweep.trials.allSatisfy { $0.point.allSatisfy { $0 >= 0 && $0 <= 1 } })
     }
 
+    /// Options of a Choice are categories: any two different ones are equally far apart, whatever
+    /// their order, and the sampler finds the best option even when its neighbours are the worst.
+    func testChoicesAreCategoriesNotOrderedNumbers() throws {
+        let hyperparameters = GaussianProcess.Hyperparameters.initial(dimension: 1)
+        let cells = [0.125, 0.375, 0.625, 0.875]  // four options
+        let near = GaussianProcess.kernel([cells[0]], [cells[1]], hyperparameters, [4])
+        let far = GaussianProcess.kernel([cells[0]], [cells[3]], hyperparameters, [4])
+        XCTAssertEqual(near, far)
+        XCTAssertEqual(GaussianProcess.kernel([0.05], [0.2], hyperparameters, [4]), hyperparameters.signalVariance, "same cell, same category")
+
+        let options = ["a", "b", "c", "d", "e", "f"].map { ChoiceOption.literal(.string($0)) }
+        let space = try SearchSpace(["option": .choice(options), "x": .uniform(min: 0, max: 1)])
+        let score: [String: Double] = ["a": 3, "b": 9, "c": 0, "d": 9, "e": 3, "f": 4]
+        let sweep = try sweep(space, seed: 2)
+        try sweep.run(maxTrials: 30) { score[$0.params["option"]!.string!]! + pow($0.params["x"]!.number! - 0.5, 2) }
+        let late = sweep.trials.suffix(10).map { $0.params["option"]!.string! }
+        XCTAssertGreaterThanOrEqual(late.filter { $0 == "c" }.count, 7, "\(late)")
+    }
+
     func testLogExpectedImprovementIsFiniteFarInTheTail() {
         XCTAssertEqual(logExpectedImprovement(mean: 0, variance: 1, best: 0), log(1 / (2 * Double.pi).squareRoot()), accuracy: 1e-12)
         let tail = logExpectedImprovement(mean: 40, variance: 1, best: 0)

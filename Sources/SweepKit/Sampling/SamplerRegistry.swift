@@ -30,7 +30,7 @@ public final class SamplerRegistry: Sendable {
         }),
         (GridSampler.name, { space, _ throws(SweepKitError) in try GridSampler(space: space) }),
         (BayesianSampler.name, { space, algorithm throws(SweepKitError) in
-            try BayesianSampler(dimension: space.dimension, seed: UInt64(bitPattern: Int64(algorithm.seed ?? 0)))
+            try BayesianSampler(space: space, seed: UInt64(bitPattern: Int64(algorithm.seed ?? 0)))
         }),
     ]
 

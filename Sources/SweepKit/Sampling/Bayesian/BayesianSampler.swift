@@ -5,7 +5,8 @@ import Glibc
 /// `BayesianSamplingAlgorithm()`: Gaussian-process Bayesian optimisation over the unit cube.
 ///
 /// - Initial design: the first `max(d + 1, 10)` trials follow a scrambled Sobol sequence.
-/// - Model: a GP (`GaussianProcess`, Matérn-5/2 with per-dimension length scales) on the completed
+/// - Model: a GP (`GaussianProcess`, Matérn-5/2 with per-dimension length scales; a Choice
+///   coordinate compares categories, same or different, never their order) on the completed
 ///   trials' values, standardised (sign-flipped for maximize). Hyperparameters maximise the log
 ///   marginal likelihood plus log-normal priors (length scales around 0.3, at most 1), by a
 ///   coordinate search in log space warm-started from the previous fit; refitted at every observation up to 60 points, then
@@ -33,7 +34,32 @@ public final class BayesianSampler: Sampler {
     let sobolCandidates = 1024
     let anchorCandidates = 512
 
-    public init(dimension: Int, seed: UInt64) throws(SweepKitError) {
+    /// Per coordinate: the number of options of a Choice (a categorical coordinate), else nil.
+    let categories: [Int?]
+
+    public init(space: SearchSpace, seed: UInt64) throws(SweepKitError) {
+        let dimension = space.dimension
+        var categories = [Int?](repeating: nil, count: dimension)
+        func mark(_ expression: ParameterExpression, at offset: Int) {
+            guard case .choice(let options) = expression else { return }
+            categories[offset] = options.count
+            var nested = offset + 1
+            for option in options {
+                guard case .nested(let entries) = option else { continue }
+                for entry in entries {
+                    if case .expression(let inner) = entry.content {
+                        mark(inner, at: nested)
+                        nested += inner.dimension
+                    }
+                }
+            }
+        }
+        var offset = 0
+        for parameter in space.parameters {
+            mark(parameter.expression, at: offset)
+            offset += parameter.expression.dimension
+        }
+        self.categories = categories
         self.dimension = dimension
         self.seed = seed
         initialDesign = max(dimension + 1, 10)
@@ -78,7 +104,7 @@ public final class BayesianSampler: Sampler {
             hyperparameters = fit(points: points, targets: targets, from: hyperparameters)
             observationsAtLastFit = data.count
         }
-        guard let model = GaussianProcess(points: points, targets: targets, hyperparameters: hyperparameters) else {
+        guard let model = GaussianProcess(points: points, targets: targets, hyperparameters: hyperparameters, categories: categories) else {
             return sobol.point(index: UInt32(truncatingIfNeeded: trialNumber))  // degenerate: fall back to the design
         }
         return maximizeAcquisition(model, best: incumbent, trialNumber: trialNumber, anchors: data.sorted { $0.value < $1.value }.prefix(8).map(\.point))
@@ -87,7 +113,7 @@ public final class BayesianSampler: Sampler {
     /// Coordinate search on the log marginal likelihood + log prior, in log space.
     func fit(points: [[Double]], targets: [Double], from start: GaussianProcess.Hyperparameters) -> GaussianProcess.Hyperparameters {
         func score(_ h: GaussianProcess.Hyperparameters) -> Double {
-            guard let gp = GaussianProcess(points: points, targets: targets, hyperparameters: h) else { return -.infinity }
+            guard let gp = GaussianProcess(points: points, targets: targets, hyperparameters: h, categories: categories) else { return -.infinity }
             return gp.logMarginalLikelihood + h.logPrior
         }
         // Warm-started from the previous fit; from the default too on every fifth fit, so a poor
@@ -127,19 +153,25 @@ public final class BayesianSampler: Sampler {
     private func maximizeAcquisition(_ model: GaussianProcess, best: Double, trialNumber: Int, anchors: [[Double]]) -> [Double] {
         var random = SplitMix64(seed: seed &+ UInt64(truncatingIfNeeded: trialNumber) &* 0x9E37_79B9)
         let candidates = (try? SobolSequence(dimension: dimension, scrambleSeed: random.next())) ?? sobol
+        // Categorical coordinates sit at the centre of their option's cell.
+        func snapped(_ x: [Double]) -> [Double] {
+            var x = x
+            for d in 0..<dimension { if let count = categories[d] { x[d] = (Double(ParameterExpression.cell(x[d], count: count)) + 0.5) / Double(count) } }
+            return x
+        }
         func acquisition(_ x: [Double]) -> Double {
             let prediction = model.predict(x)
             return logExpectedImprovement(mean: prediction.mean, variance: prediction.variance, best: best)
         }
         var scored: [(point: [Double], value: Double)] = []
         for i in 0..<sobolCandidates {
-            let x = candidates.point(index: UInt32(i))
+            let x = snapped(candidates.point(index: UInt32(i)))
             scored.append((x, acquisition(x)))
         }
         for i in 0..<anchorCandidates where !anchors.isEmpty {
             let anchor = anchors[i % anchors.count]
             let width = [0.2, 0.05, 0.01][i % 3]
-            let x = anchor.map { min(max($0 + width * (SplitMix64.unitDouble(random.next()) * 2 - 1), 0), 1) }
+            let x = snapped(anchor.map { min(max($0 + width * (SplitMix64.unitDouble(random.next()) * 2 - 1), 0), 1) })
             scored.append((x, acquisition(x)))
         }
         scored.sort { $0.value > $1.value }
@@ -150,9 +182,12 @@ public final class BayesianSampler: Sampler {
             while step > 1e-4 {
                 var improved = false
                 for d in 0..<dimension {
-                    for direction in [1.0, -1.0] {
+                    // A categorical coordinate tries every other option; a numeric one moves by ±step.
+                    let moves: [Double] = categories[d].map { count in (0..<count).map { (Double($0) + 0.5) / Double(count) } }
+                        ?? [min(current.point[d] + step, 1), max(current.point[d] - step, 0)]
+                    for move in moves where move != current.point[d] {
                         var x = current.point
-                        x[d] = min(max(x[d] + direction * step, 0), 1)
+                        x[d] = move
                         let value = acquisition(x)
                         if value > current.value {
                             current = (x, value)

@@ -41,20 +41,24 @@ struct GaussianProcess {
     let points: [[Double]]
     let targets: [Double]  // standardised
     let hyperparameters: Hyperparameters
+    /// For each coordinate, its number of categories when it is a Choice (compared by cell:
+    /// same category or not, never by order), nil when it is numeric.
+    let categories: [Int?]
     private let cholesky: [Double]  // lower triangle, row-major n x n
     private let alpha: [Double]     // K^-1 y
     let logMarginalLikelihood: Double
 
     /// nil when the kernel matrix is not positive definite even with added jitter.
-    init?(points: [[Double]], targets: [Double], hyperparameters: Hyperparameters) {
+    init?(points: [[Double]], targets: [Double], hyperparameters: Hyperparameters, categories: [Int?]) {
         self.points = points
         self.targets = targets
         self.hyperparameters = hyperparameters
+        self.categories = categories
         let n = points.count
         var matrix = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
             for j in 0...i {
-                let k = Self.kernel(points[i], points[j], hyperparameters)
+                let k = Self.kernel(points[i], points[j], hyperparameters, categories)
                 matrix[i * n + j] = k
                 matrix[j * n + i] = k
             }
@@ -77,10 +81,16 @@ struct GaussianProcess {
         logMarginalLikelihood = -0.5 * fit - 0.5 * logDeterminant - 0.5 * Double(n) * log(2 * Double.pi)
     }
 
-    static func kernel(_ a: [Double], _ b: [Double], _ h: Hyperparameters) -> Double {
+    static func kernel(_ a: [Double], _ b: [Double], _ h: Hyperparameters, _ categories: [Int?]) -> Double {
         var squared = 0.0
         for d in 0..<a.count {
-            let scaled = (a[d] - b[d]) / h.lengthScale(d)
+            let difference: Double
+            if let count = categories[d] {
+                difference = ParameterExpression.cell(a[d], count: count) == ParameterExpression.cell(b[d], count: count) ? 0 : 1
+            } else {
+                difference = a[d] - b[d]
+            }
+            let scaled = difference / h.lengthScale(d)
             squared += scaled * scaled
         }
         let r = (5 * squared).squareRoot()
@@ -90,7 +100,7 @@ struct GaussianProcess {
     /// Posterior mean and variance at x.
     func predict(_ x: [Double]) -> (mean: Double, variance: Double) {
         let n = points.count
-        let k = points.map { Self.kernel(x, $0, hyperparameters) }
+        let k = points.map { Self.kernel(x, $0, hyperparameters, categories) }
         let mean = zip(k, alpha).reduce(0) { $0 + $1.0 * $1.1 }
         let v = Self.solveLower(cholesky, n: n, k)
         let variance = hyperparameters.signalVariance - v.reduce(0) { $0 + $1 * $1 }
