@@ -36,6 +36,15 @@ public func skSpecNormalize(_ specJSON: UnsafePointer<CChar>?, _ out: CStringOut
     }
 }
 
+@_cdecl("sk_spec_advice")
+public func skSpecAdvice(_ specJSON: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
+    apiCall { () throws(SweepKitError) in
+        let spec = try SweepSpec(jsonText: requireString(specJSON, "spec_json"))
+        try output(JSONValue.array(spec.advice.map(JSONValue.string)).jsonText, to: out)
+        return SK_OK
+    }
+}
+
 @_cdecl("sk_space_normalize")
 public func skSpaceNormalize(_ spaceJSON: UnsafePointer<CChar>?, _ form: Int32, _ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in

@@ -35,6 +35,11 @@ enum CoreFunctions {
         return normalize(args) { sk_spec_normalize($0, $1) }
     }
 
+    static let specAdvice: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 1, "spec_advice") else { return nil }
+        return normalize(args) { sk_spec_advice($0, $1) }
+    }
+
     static let normalizeSpace: Fast = { _, args, nargs in
         guard checkArgumentCount(nargs, 2, "normalize_space"), let args else { return nil }
         let form = PyLong_AsLong(args[1])

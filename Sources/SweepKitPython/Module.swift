@@ -10,6 +10,7 @@ public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
         ("version", CoreFunctions.version, "The engine's version."),
         ("_set_exception_classes", CoreFunctions.setExceptionClasses, "Internal: (validation, misuse, unavailable, internal)."),
         ("normalize_spec", CoreFunctions.normalizeSpec, "Validate a sweep spec (JSON); return its canonical JSON."),
+        ("spec_advice", CoreFunctions.specAdvice, "Advice (warnings) about a valid sweep spec: JSON list."),
         ("normalize_space", CoreFunctions.normalizeSpace, "Validate a search space (JSON); return it in form 0 (wire) or 1 (yaml)."),
         ("sweep_create", CoreFunctions.sweepCreate, "Create an in-process sweep from a spec (JSON)."),
         ("sweep_ask", CoreFunctions.sweepAsk, "(number, params_json) of the next trial, or None when the sweep is over."),

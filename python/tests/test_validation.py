@@ -71,8 +71,12 @@ def test_every_documented_policy_spelling_is_accepted(policy):
 def test_bayesian_sampling_accepts_every_expression_and_a_policy():
     from sweepkit.sweep import LogNormal, QLogUniform, Choice
     space = {"a": Uniform(0, 1), "b": LogNormal(0, 1), "c": QLogUniform(0, 3, 1), "d": Choice(["x", "y"]), "e": Randint(4)}
-    sweep = sweepkit.Sweep(search_space=space, sampling_algorithm="Bayesian", goal="minimize", max_total_trials=14,
-                           early_termination=MedianStoppingPolicy())
+    with pytest.warns(UserWarning, match="Recommended value: 100"):
+        sweep = sweepkit.Sweep(search_space=space, sampling_algorithm="Bayesian", goal="minimize", max_total_trials=14,
+                               early_termination=MedianStoppingPolicy())
+    with pytest.warns(UserWarning, match="20 max concurrent runs or fewer"):
+        sweepkit.Sweep(search_space={"a": Uniform(0, 1)}, sampling_algorithm="bayesian", goal="minimize",
+                       max_total_trials=40, max_concurrent_trials=30)
     sweep.optimize(lambda t: (t["a"] - 0.3) ** 2 + t["e"])
     assert len(sweep.trials) == 14 and sweep.spec["sampling_algorithm"]["type"] == "bayesian"
 

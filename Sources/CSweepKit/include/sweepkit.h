@@ -57,6 +57,10 @@ void sk_free(char *text);
  * filled in) to *out_json. */
 sk_status sk_spec_normalize(const char *spec_json, char **out_json);
 
+/* Advice about a valid sweep spec that is not an error (e.g. Azure's recommendations for
+ * Bayesian sampling): a JSON list of messages, empty when there is nothing to say. */
+sk_status sk_spec_advice(const char *spec_json, char **out_json);
+
 /* Validates a search space (wire or YAML dict form, mixed freely) and writes it in the requested
  * form: 0 = wire (["uniform", [0, 1]]), 1 = YAML dict ({"type": "uniform", ...}). */
 sk_status sk_space_normalize(const char *space_json, int form, char **out_json);

@@ -66,6 +66,21 @@ public struct SweepSpec: Equatable, Sendable {
         try self.init(json: JSONValue(parsing: jsonText))
     }
 
+    /// Azure's advice for Bayesian sampling, as warnings (not errors): at least 20 trials per
+    /// hyperparameter, and at most 20 concurrent trials.
+    public var advice: [String] {
+        guard samplingAlgorithm.samplerName == BayesianSampler.name else { return [] }
+        var notes: [String] = []
+        let recommended = 20 * searchSpace.parameters.count
+        if let total = limits.maxTotalTrials, total < recommended {
+            notes.append("For best results with Bayesian Sampling we recommend using a maximum number of runs greater than or equal to 20 times the number of hyperparameters being tuned. Recommended value: \(recommended) (limits.max_total_trials is \(total)).")
+        }
+        if let concurrent = limits.maxConcurrentTrials, concurrent > 20 {
+            notes.append("We recommend using 20 max concurrent runs or fewer when using Bayesian sampling since a higher number might not provide the best result (limits.max_concurrent_trials is \(concurrent)).")
+        }
+        return notes
+    }
+
     public var json: JSONValue {
         var object: JSONObject = [
             "search_space": searchSpace.json(form: .wire),

@@ -129,6 +129,7 @@ public final class SweepJobRunner {
             .flatMap { if case .int(let t)? = $0["time"] { return Int64(t) } else { return nil } } ?? Clock.epochMilliseconds()
         if !resumed {
             log("sweep \(spec.name) started: \(spec.sweep.samplingAlgorithm.samplerName) sampling, goal \(spec.sweep.goal.rawValue) \(spec.sweep.primaryMetric)")
+            for advice in spec.sweep.advice { log("warning: \(advice)") }
             if let compute = spec.compute, !["local", ""].contains(compute.lowercased()) {
                 log("note: compute '\(compute)' is not configured here; the trials run as local processes (set compute=\"local\" to silence this)")
             }

@@ -7,7 +7,7 @@ import time
 from typing import Any, Iterable, List, Optional
 
 from . import _core, _engine_process
-from ._engine import dumps
+from ._engine import dumps, warn_about
 from .exceptions import JobException, UserErrorException, ValidationException
 from .sweep._sweep_job import SweepJob
 
@@ -81,6 +81,7 @@ class JobOperations:
         if tags:
             job.tags.update(tags)
         report = json.loads(_core.job_submit(self._workspace, dumps(job._to_job_spec())))
+        warn_about(job._to_spec())
         process = _engine_process.start(self._workspace, report["name"])
         _engine_process.wait_until_running(self._workspace, report["name"], process)
         return SweepJob._from_report(self._report(report["name"]))

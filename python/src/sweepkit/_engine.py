@@ -36,3 +36,10 @@ def _plain(value):
     if isinstance(value, range):
         return list(value)
     raise TypeError(f"{value!r} (of type {type(value).__name__}) cannot be part of a sweep spec")
+
+
+def warn_about(spec: dict) -> None:
+    """Emits the engine's advice about a valid spec (e.g. Azure's Bayesian recommendations) as warnings."""
+    import warnings
+    for message in json.loads(_core.spec_advice(dumps(spec))):
+        warnings.warn(message, stacklevel=3)

@@ -10,7 +10,7 @@ import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Type, Union
 
 from . import _core
-from ._engine import TRIAL_STATES, dumps
+from ._engine import TRIAL_STATES, dumps, warn_about
 from .exceptions import UserErrorException, ValidationException
 from .sweep._objective import Objective, SweepJobLimits
 from .sweep._spec import build_spec
@@ -114,6 +114,7 @@ class Sweep:
                           objective=Objective(goal=goal, primary_metric=primary_metric), limits=limits,
                           early_termination=early_termination)
         self._handle = _core.sweep_create(dumps(spec))
+        warn_about(spec)
         self._running: Dict[int, Trial] = {}
 
     @property
