@@ -108,16 +108,9 @@ enum ProcessTable {
     static func startTicks(of pid: Int32) -> UInt64? { entry(pid)?.startTicks }
 
     static func members(ofGroup group: Int32) -> [Entry] {
-        guard let directory = opendir("/proc") else { return [] }
-        defer { closedir(directory) }
-        var members: [Entry] = []
-        while let item = readdir(directory) {
-            let name = withUnsafePointer(to: item.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            guard let pid = Int32(name), let entry = entry(pid), entry.processGroup == group else { continue }
-            members.append(entry)
+        FileSystem.entries(of: "/proc").compactMap { name in
+            guard let pid = Int32(name), let entry = entry(pid), entry.processGroup == group else { return nil }
+            return entry
         }
-        return members
     }
 }

@@ -57,13 +57,8 @@ public struct Workspace: Sendable {
 
     /// Job names, oldest first.
     public func jobNames() -> [String] {
-        guard let directory = opendir("\(root)/jobs") else { return [] }
-        defer { closedir(directory) }
         var named: [(String, Int)] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+        for name in FileSystem.entries(of: "\(root)/jobs") {
             guard !name.hasPrefix("."), FileSystem.exists(paths(name).journal) else { continue }
             var info = stat()
             stat(paths(name).spec, &info)
@@ -111,13 +106,8 @@ public struct Workspace: Sendable {
 enum OrphanTrials {
     static func kill(job: String) {
         let marker = Array("SWEEPKIT_JOB=\(job)".utf8)
-        guard let directory = opendir("/proc") else { return }
-        defer { closedir(directory) }
         let me = getpid()
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+        for name in FileSystem.entries(of: "/proc") {
             guard let pid = Int32(name), pid != me else { continue }
             let fd = open("/proc/\(pid)/environ", O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }

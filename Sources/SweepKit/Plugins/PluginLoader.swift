@@ -111,18 +111,9 @@ public enum PluginLoader {
         guard let value = ProcessEnvironment.value("SWEEPKIT_PLUGIN_PATH") else { return true }
         for item in value.split(separator: ":") where !item.isEmpty {
             let path = String(item)
-            var files = [path]
-            if FileSystem.isDirectory(path), let directory = opendir(path) {
-                files = []
-                while let entry = readdir(directory) {
-                    let name = withUnsafePointer(to: entry.pointee.d_name) {
-                        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                    }
-                    if name.hasSuffix(".so") { files.append("\(path)/\(name)") }
-                }
-                closedir(directory)
-                files.sort()
-            }
+            let files = FileSystem.isDirectory(path)
+                ? FileSystem.entries(of: path).filter { $0.hasSuffix(".so") }.sorted().map { "\(path)/\($0)" }
+                : [path]
             for file in files {
                 do { _ = try loadLibrary(file) } catch { environmentErrors.withLock { $0.append("\(error)") } }
             }

@@ -78,6 +78,20 @@ public enum FileSystem {
         if !ok { throw failure("cannot write", path) }
     }
 
+    /// The names in a directory (without "." and ".."), unsorted; empty when it cannot be read.
+    public static func entries(of path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Copies a directory tree (files, directories, symlinks), like `cp -a` without ownership.
     public static func copyTree(from source: String, to destination: String) throws(SweepKitError) {
         var info = stat()
@@ -85,13 +99,8 @@ public enum FileSystem {
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
             try createDirectory(destination)
-            guard let directory = opendir(source) else { throw failure("cannot list", source) }
-            defer { closedir(directory) }
-            while let entry = readdir(directory) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                }
-                if name == "." || name == ".." { continue }
+            guard access(source, R_OK | X_OK) == 0 else { throw failure("cannot list", source) }
+            for name in entries(of: source) {
                 try copyTree(from: "\(source)/\(name)", to: "\(destination)/\(name)")
             }
         case S_IFLNK:
