@@ -53,12 +53,18 @@ def compile_c_plugin(tmp_path, name, body):
     return str(library)
 
 
-SAMPLER_FUNCTIONS = """
-static void *create(const char *config, char **error) { return malloc(1); }
-static void observe(void *s, int64_t n, const double *p, uint32_t d, int32_t st, double v, int32_t m) {}
-static void destroy(void *s) { free(s); }
-static void free_string(char *t) { free(t); }
-"""
+def c_sampler(name, abi=1, suggest="return 1;"):
+    """The source of a plain-C sampler plugin named `name` declaring plugin ABI `abi`."""
+    return textwrap.dedent("""
+        static void *create(const char *config, char **error) { return malloc(1); }
+        static int32_t suggest(void *s, int64_t n, double *out, uint32_t d, char **e) { %s }
+        static void observe(void *s, int64_t n, const double *p, uint32_t d, int32_t st, double v, int32_t m) {}
+        static void destroy(void *s) { free(s); }
+        static void free_string(char *t) { free(t); }
+        static sk_sampler_vtable table = {{%d, sizeof(sk_sampler_vtable), SK_PLUGIN_SAMPLER, "%s"},
+                                          create, suggest, observe, destroy, free_string};
+        const void *sweepkit_plugin(uint32_t abi) { return &table; }
+    """) % (suggest, abi, name)
 
 
 def test_tpe_is_selected_by_name_and_reproducible_with_a_seed(tpe):
@@ -115,12 +121,7 @@ def test_bad_plugins_are_refused_with_a_reason(tmp_path):
     no_symbol = compile_c_plugin(tmp_path, "nosymbol", "int unrelated(void) { return 1; }\n")
     with pytest.raises(sweepkit.ValidationException, match="does not export 'sweepkit_plugin'"):
         sweepkit.load_plugin(no_symbol)
-    future = compile_c_plugin(tmp_path, "future", SAMPLER_FUNCTIONS + """
-        static int32_t suggest(void *s, int64_t n, double *out, uint32_t d, char **e) { return 1; }
-        static sk_sampler_vtable table = {{99, sizeof(sk_sampler_vtable), SK_PLUGIN_SAMPLER, "future"},
-                                          create, suggest, observe, destroy, free_string};
-        const void *sweepkit_plugin(uint32_t abi) { return &table; }
-    """)
+    future = compile_c_plugin(tmp_path, "future", c_sampler("future", abi=99))
     with pytest.raises(sweepkit.ValidationException, match="built for plugin ABI version 99"):
         sweepkit.load_plugin(future)
     garbage = compile_c_plugin(tmp_path, "garbage", """
@@ -129,36 +130,21 @@ def test_bad_plugins_are_refused_with_a_reason(tmp_path):
     """)
     with pytest.raises(sweepkit.ValidationException, match="NULL functions"):
         sweepkit.load_plugin(garbage)
-    bad_name = compile_c_plugin(tmp_path, "badname", SAMPLER_FUNCTIONS + """
-        static int32_t suggest(void *s, int64_t n, double *out, uint32_t d, char **e) { return 1; }
-        static sk_sampler_vtable table = {{1, sizeof(sk_sampler_vtable), SK_PLUGIN_SAMPLER, "Bad Name!"},
-                                          create, suggest, observe, destroy, free_string};
-        const void *sweepkit_plugin(uint32_t abi) { return &table; }
-    """)
+    bad_name = compile_c_plugin(tmp_path, "badname", c_sampler("Bad Name!"))
     with pytest.raises(sweepkit.ValidationException, match="invalid plugin name"):
         sweepkit.load_plugin(bad_name)
-    clash = compile_c_plugin(tmp_path, "clash", SAMPLER_FUNCTIONS + """
-        static int32_t suggest(void *s, int64_t n, double *out, uint32_t d, char **e) { return 1; }
-        static sk_sampler_vtable table = {{1, sizeof(sk_sampler_vtable), SK_PLUGIN_SAMPLER, "grid"},
-                                          create, suggest, observe, destroy, free_string};
-        const void *sweepkit_plugin(uint32_t abi) { return &table; }
-    """)
+    clash = compile_c_plugin(tmp_path, "clash", c_sampler("grid"))
     with pytest.raises(sweepkit.ValidationException, match="a sampler named 'grid' is already registered"):
         sweepkit.load_plugin(clash)
     with pytest.raises(sweepkit.ValidationException, match="no plugin library"):
         sweepkit.load_plugin(tmp_path / "missing.so")
 
 
-FAILING_SAMPLER = SAMPLER_FUNCTIONS + """
-    static int32_t suggest(void *s, int64_t n, double *out, uint32_t d, char **e) {
-        if (n >= 2) { *e = strdup("no more ideas at trial 2"); return -1; }
-        for (uint32_t i = 0; i < d; i++) out[i] = n == 1 ? NAN : 0.5;
-        return 0;
-    }
-    static sk_sampler_vtable table = {{1, sizeof(sk_sampler_vtable), SK_PLUGIN_SAMPLER, "flaky"},
-                                      create, suggest, observe, destroy, free_string};
-    const void *sweepkit_plugin(uint32_t abi) { return &table; }
-"""
+# Trial 0 gets a valid point, trial 1 NaN coordinates, trial 2 an error.
+FAILING_SAMPLER = c_sampler("flaky", suggest="""
+    if (n >= 2) { *e = strdup("no more ideas at trial 2"); return -1; }
+    for (uint32_t i = 0; i < d; i++) out[i] = n == 1 ? NAN : 0.5;
+    return 0;""")
 
 
 def test_a_plugin_failing_mid_sweep_fails_the_sweep_not_the_process(tmp_path):

@@ -40,6 +40,7 @@ public final class SweepJobRunner {
         let name: String
         let runID: String
         let launched: LaunchedTrial
+        let logDirectory: String
         let startedAt: Double
         var cursor = 0
         var history: [MetricPoint] = []
@@ -297,7 +298,7 @@ public final class SweepJobRunner {
         try journal.append(["event": "trial_launched", "number": .int(trial.number), "process": launched.json])
         let now = Clock.monotonicSeconds()
         running[trial.number] = RunningTrial(number: trial.number, name: name, runID: runID, launched: launched,
-                                             startedAt: now, nextMetricRead: now + options.metricPollSeconds)
+                                             logDirectory: logDirectory, startedAt: now, nextMetricRead: now + options.metricPollSeconds)
         log("\(name) started: \(flat.map { "\($0.key)=\(CommandTemplate.format($0.value) ?? "")" }.joined(separator: " "))")
     }
 
@@ -449,8 +450,7 @@ public final class SweepJobRunner {
     }
 
     private func stderrTail(_ trial: RunningTrial) -> String {
-        let folder = attempts[trial.number, default: 1] == 1 ? trial.name : "\(trial.name)-attempt\(attempts[trial.number]!)"
-        guard let text = try? FileSystem.read("\(paths.logs)/\(folder)/stderr.txt") else { return "" }
+        guard let text = try? FileSystem.read("\(trial.logDirectory)/stderr.txt") else { return "" }
         let lines = text.split(separator: "\n").suffix(3)
         return lines.isEmpty ? "" : "; stderr ends with: " + lines.joined(separator: " | ")
     }
