@@ -29,6 +29,8 @@ public final class BayesianSampler: Sampler {
     private var suggested: [Int: [Double]] = [:]
     private var finished: Set<Int> = []
     private var hyperparameters: GaussianProcess.Hyperparameters
+    private var warpedHyperparameters: GaussianProcess.Hyperparameters
+    private var useWarping = false
     private var observationsAtLastFit = 0
     private var fits = 0
     let sobolCandidates = 1024
@@ -65,6 +67,7 @@ public final class BayesianSampler: Sampler {
         initialDesign = max(dimension + 1, 10)
         sobol = try SobolSequence(dimension: dimension, scrambleSeed: seed)
         hyperparameters = .initial(dimension: dimension)
+        warpedHyperparameters = .initial(dimension: dimension)
     }
 
     public func observe(_ observation: TrialObservation) {
@@ -89,21 +92,33 @@ public final class BayesianSampler: Sampler {
             data = Array(best) + data.suffix(150)
         }
         let rawValues = data.map(\.value)
-        let mean = rawValues.reduce(0, +) / Double(rawValues.count)
-        let spread = (rawValues.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(rawValues.count)).squareRoot()
-        let scale = spread > 1e-12 ? spread : 1
+        let raw = Self.standardize(rawValues)
+        let sortedValues = rawValues.sorted()
+        let minimum = sortedValues[0], medianValue = sortedValues[sortedValues.count / 2]
+        let offset = max(0.01 * (medianValue - minimum), 1e-12)
+        let warped = Self.standardize(rawValues.map { log($0 - minimum + offset) })
+        let warpJacobian = rawValues.reduce(0) { $0 - log($1 - minimum + offset) }
         var points = data.map(\.point)
-        var targets = rawValues.map { ($0 - mean) / scale }
+        let refit = observationsAtLastFit == 0 || data.count < 60 || data.count - observationsAtLastFit >= max(1, data.count / 30)
+        if refit {
+            let plain = fit(points: points, targets: raw.values, from: hyperparameters)
+            let logged = fit(points: points, targets: warped.values, from: warpedHyperparameters)
+            hyperparameters = plain.hyperparameters
+            warpedHyperparameters = logged.hyperparameters
+            let plainEvidence = plain.score - Double(rawValues.count) * log(raw.scale)
+            let warpedEvidence = logged.score - Double(rawValues.count) * log(warped.scale) + warpJacobian
+            useWarping = warpedEvidence > plainEvidence
+            observationsAtLastFit = data.count
+        }
+        var targets = useWarping ? warped.values : raw.values
+        let chosen = useWarping ? warpedHyperparameters : hyperparameters
         let incumbent = targets.min() ?? 0
         // Constant liar: pending trials count as already observed at the best value.
         for (number, point) in suggested.sorted(by: { $0.key < $1.key }) where !finished.contains(number) {
             points.append(point)
             targets.append(incumbent)
         }
-        if observationsAtLastFit == 0 || data.count < 60 || data.count - observationsAtLastFit >= max(1, data.count / 30) {
-            hyperparameters = fit(points: points, targets: targets, from: hyperparameters)
-            observationsAtLastFit = data.count
-        }
+        let hyperparameters = chosen
         guard let model = GaussianProcess(points: points, targets: targets, hyperparameters: hyperparameters, categories: categories) else {
             return sobol.point(index: UInt32(truncatingIfNeeded: trialNumber))  // degenerate: fall back to the design
         }
@@ -111,7 +126,14 @@ public final class BayesianSampler: Sampler {
     }
 
     /// Coordinate search on the log marginal likelihood + log prior, in log space.
-    func fit(points: [[Double]], targets: [Double], from start: GaussianProcess.Hyperparameters) -> GaussianProcess.Hyperparameters {
+    static func standardize(_ values: [Double]) -> (values: [Double], scale: Double) {
+        let mean = values.reduce(0, +) / Double(values.count)
+        let spread = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+        let scale = spread > 1e-12 ? spread : 1
+        return (values.map { ($0 - mean) / scale }, scale)
+    }
+
+    func fit(points: [[Double]], targets: [Double], from start: GaussianProcess.Hyperparameters) -> (hyperparameters: GaussianProcess.Hyperparameters, score: Double) {
         func score(_ h: GaussianProcess.Hyperparameters) -> Double {
             guard let gp = GaussianProcess(points: points, targets: targets, hyperparameters: h, categories: categories) else { return -.infinity }
             return gp.logMarginalLikelihood + h.logPrior
@@ -120,9 +142,9 @@ public final class BayesianSampler: Sampler {
         // local optimum of the likelihood is not inherited for ever.
         let fromPrevious = search(from: start, step: 0.5, score: score)
         fits += 1
-        guard fits % 5 == 1 else { return fromPrevious.hyperparameters }
+        guard fits % 5 == 1 else { return fromPrevious }
         let fromDefault = search(from: .initial(dimension: dimension), step: 1.0, score: score)
-        return fromPrevious.score >= fromDefault.score ? fromPrevious.hyperparameters : fromDefault.hyperparameters
+        return fromPrevious.score >= fromDefault.score ? fromPrevious : fromDefault
     }
 
     private func search(from start: GaussianProcess.Hyperparameters, step initialStep: Double,

@@ -14,26 +14,27 @@ struct GaussianProcess {
         var noiseVariance: Double { exp(values[values.count - 1]) }
 
         static func initial(dimension: Int) -> Hyperparameters {
-            Hyperparameters(values: Array(repeating: log(0.3), count: dimension) + [0, log(1e-4)])
+            Hyperparameters(values: Array(repeating: 0, count: dimension) + [0, log(1e-2)])
         }
 
-        /// Bounds in log space: length scales 0.005-1 (longer ones let a model declare a dimension
-        /// irrelevant from points that all sit in one basin, and stop exploring it), signal
-        /// 0.01-100, noise 1e-8-1.
         static let lengthScalePriorWidth = 1.0
-        static let maximumLengthScale = 1.0
+        static let maximumLengthScale = 1e3
         static func clamp(_ value: Double, index: Int, dimension: Int) -> Double {
             if index < dimension { return min(max(value, log(0.005)), log(maximumLengthScale)) }
             if index == dimension { return min(max(value, log(0.01)), log(100)) }
-            return min(max(value, log(1e-8)), 0)
+            return min(max(value, log(1e-6)), 0)
         }
 
-        /// Weak log-normal priors, keeping fits sensible with few points.
         var logPrior: Double {
             var total = 0.0
-            for d in 0..<dimension { total -= 0.5 * pow((values[d] - log(0.3)) / Self.lengthScalePriorWidth, 2) }
-            total -= 0.5 * pow(values[dimension] / 1.5, 2)
-            total -= 0.5 * pow((values[dimension + 1] - log(1e-4)) / 3, 2)
+            for d in 0..<dimension {
+                let lambda = exp(-2 * values[d])
+                total -= 0.1 / lambda + 0.1 * lambda
+            }
+            let s = signalVariance
+            total += log(s) - s
+            let noise = noiseVariance
+            total += 0.1 * log(noise) - 30 * noise
             return total
         }
     }
