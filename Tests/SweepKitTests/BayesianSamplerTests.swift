@@ -91,4 +91,80 @@ final class BayesianSamplerTests: XCTestCase {
         XCTAssertTrue(tail.isFinite && tail < -700)
         XCTAssertLessThan(logExpectedImprovement(mean: 10, variance: 1, best: 0), logExpectedImprovement(mean: 9, variance: 1, best: 0))
     }
+
+    // MARK: - Numerics against finite differences
+
+    func randomPoints(_ count: Int, dimension: Int, seed: UInt64) -> [[Double]] {
+        var random = SplitMix64(seed: seed)
+        return (0..<count).map { _ in (0..<dimension).map { _ in SplitMix64.unitDouble(random.next()) } }
+    }
+
+    func testMarginalLikelihoodGradientMatchesFiniteDifferences() throws {
+        let points = randomPoints(25, dimension: 3, seed: 7)
+        let categories: [Int?] = [nil, 3, nil]
+        let targets = points.map { sin(6 * $0[0]) + ($0[1] > 0.5 ? 1 : 0) + $0[2] * $0[2] }
+        let h = GaussianProcess.Hyperparameters(values: [log(0.4), log(0.8), log(1.3), log(0.9), log(2e-3)])
+        let gp = try XCTUnwrap(GaussianProcess(points: points, targets: targets, hyperparameters: h, categories: categories))
+        let analytic = gp.logMarginalLikelihoodGradient()
+        let priorAnalytic = h.logPriorGradient
+        for index in h.values.indices {
+            var up = h, down = h
+            up.values[index] += 1e-6
+            down.values[index] -= 1e-6
+            let upGP = try XCTUnwrap(GaussianProcess(points: points, targets: targets, hyperparameters: up, categories: categories))
+            let downGP = try XCTUnwrap(GaussianProcess(points: points, targets: targets, hyperparameters: down, categories: categories))
+            let numeric = (upGP.logMarginalLikelihood - downGP.logMarginalLikelihood) / 2e-6
+            XCTAssertEqual(analytic[index], numeric, accuracy: 1e-5 * max(1, abs(numeric)), "log marginal likelihood, value \(index)")
+            XCTAssertEqual(priorAnalytic[index], (up.logPrior - down.logPrior) / 2e-6, accuracy: 1e-5, "log prior, value \(index)")
+        }
+    }
+
+    func testPosteriorGradientMatchesFiniteDifferences() throws {
+        let points = randomPoints(30, dimension: 2, seed: 3)
+        let targets = points.map { cos(5 * $0[0]) * $0[1] }
+        let h = GaussianProcess.Hyperparameters(values: [log(0.3), log(0.6), 0, log(1e-4)])
+        let gp = try XCTUnwrap(GaussianProcess(points: points, targets: targets, hyperparameters: h, categories: [nil, nil]))
+        for x in randomPoints(5, dimension: 2, seed: 11) {
+            let prediction = gp.predictWithGradient(x)
+            XCTAssertEqual(prediction.mean, gp.predict(x).mean, accuracy: 1e-12)
+            XCTAssertEqual(prediction.variance, gp.predict(x).variance, accuracy: 1e-12)
+            for d in 0..<2 {
+                var up = x, down = x
+                up[d] += 1e-6
+                down[d] -= 1e-6
+                let meanSlope = (gp.predict(up).mean - gp.predict(down).mean) / 2e-6
+                let varianceSlope = (gp.predict(up).variance - gp.predict(down).variance) / 2e-6
+                XCTAssertEqual(prediction.meanGradient[d], meanSlope, accuracy: 1e-5 * max(1, abs(meanSlope)))
+                XCTAssertEqual(prediction.varianceGradient[d], varianceSlope, accuracy: 1e-5 * max(1, abs(varianceSlope)))
+            }
+        }
+    }
+
+    func testLogExpectedImprovementSlopesMatchFiniteDifferencesInTheBodyAndTheTail() {
+        for (mean, variance) in [(0.0, 1.0), (0.3, 0.2), (4.0, 0.5), (9.0, 1.0), (30.0, 0.7)] {
+            let slopes = logExpectedImprovementWithSlopes(mean: mean, variance: variance, best: 0)
+            let h = 1e-6
+            let dMean = (logExpectedImprovement(mean: mean + h, variance: variance, best: 0) - logExpectedImprovement(mean: mean - h, variance: variance, best: 0)) / (2 * h)
+            let dVariance = (logExpectedImprovement(mean: mean, variance: variance + h, best: 0) - logExpectedImprovement(mean: mean, variance: variance - h, best: 0)) / (2 * h)
+            XCTAssertEqual(slopes.dMean, dMean, accuracy: 1e-4 * max(1, abs(dMean)), "mean \(mean)")
+            XCTAssertEqual(slopes.dVariance, dVariance, accuracy: 1e-4 * max(1, abs(dVariance)), "mean \(mean)")
+        }
+    }
+
+    func testBoundedLBFGSFindsConstrainedAndUnconstrainedMinima() {
+        // Rosenbrock's valley, unconstrained minimum at (1, 1).
+        let rosenbrock = BoundedLBFGS(maximumIterations: 500, gradientTolerance: 1e-8, valueTolerance: 0).minimize(
+            from: [-1.2, 1], lower: [-5, -5], upper: [5, 5]) { x in
+            let a = x[1] - x[0] * x[0]
+            return (100 * a * a + (1 - x[0]) * (1 - x[0]), [-400 * x[0] * a - 2 * (1 - x[0]), 200 * a])
+        }
+        XCTAssertEqual(rosenbrock.point[0], 1, accuracy: 1e-4)
+        XCTAssertEqual(rosenbrock.point[1], 1, accuracy: 1e-4)
+        // A bowl centred outside the box: the minimum sits on the boundary (x = 1), y free (0.3).
+        let bowl = BoundedLBFGS().minimize(from: [0.2, 0.9], lower: [0, 0], upper: [1, 1]) { x in
+            ((x[0] - 2) * (x[0] - 2) + (x[1] - 0.3) * (x[1] - 0.3), [2 * (x[0] - 2), 2 * (x[1] - 0.3)])
+        }
+        XCTAssertEqual(bowl.point[0], 1, accuracy: 1e-9)
+        XCTAssertEqual(bowl.point[1], 0.3, accuracy: 1e-5)
+    }
 }

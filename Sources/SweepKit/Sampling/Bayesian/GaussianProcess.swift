@@ -1,9 +1,15 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A Gaussian-process regression model on the unit cube: Matérn-5/2 kernel with one length scale
-/// per dimension, signal variance and noise variance, on standardised observations.
+/// per dimension, signal variance and noise variance, on standardised observations. A categorical
+/// coordinate contributes distance 0 (same option) or 1 (different options), never its order.
+///
+/// Everything the sampler optimises has an analytic gradient: the log marginal likelihood with
+/// respect to the hyperparameters, and the posterior mean and variance with respect to a point.
 struct GaussianProcess {
     struct Hyperparameters: Equatable {
         /// log length scales (one per dimension), log signal variance, log noise variance.
@@ -17,35 +23,50 @@ struct GaussianProcess {
             Hyperparameters(values: Array(repeating: 0, count: dimension) + [0, log(1e-2)])
         }
 
-        static let lengthScalePriorWidth = 1.0
-        static let maximumLengthScale = 1e3
-        static func clamp(_ value: Double, index: Int, dimension: Int) -> Double {
-            if index < dimension { return min(max(value, log(0.005)), log(maximumLengthScale)) }
-            if index == dimension { return min(max(value, log(0.01)), log(100)) }
-            return min(max(value, log(1e-6)), 0)
+        /// Box of the MAP fit, in log space: length scales 0.005-1000, signal 0.01-100, noise 1e-8-1.
+        /// The noise floor is low so a smooth objective can be refined far (Branin's optimum to
+        /// ~1e-6 of its range); near-duplicate points are handled by the jitter of `init`.
+        static func bounds(dimension: Int) -> (lower: [Double], upper: [Double]) {
+            (Array(repeating: log(0.005), count: dimension) + [log(0.01), log(1e-8)],
+             Array(repeating: log(1000), count: dimension) + [log(100), 0])
         }
 
+        /// Log prior (up to a constant). Length scales: −(0.1/λ + 0.1λ) with λ = 1/ℓ², which favours
+        /// ℓ ≈ 1 and rules out both extremes. Signal variance: Gamma(2, 1). Noise variance:
+        /// Gamma(1.1, 30), so a little noise (≈ 0.3% of the variance) unless the data insist.
         var logPrior: Double {
             var total = 0.0
             for d in 0..<dimension {
                 let lambda = exp(-2 * values[d])
                 total -= 0.1 / lambda + 0.1 * lambda
             }
-            let s = signalVariance
-            total += log(s) - s
-            let noise = noiseVariance
-            total += 0.1 * log(noise) - 30 * noise
+            total += log(signalVariance) - signalVariance
+            total += 0.1 * log(noiseVariance) - 30 * noiseVariance
             return total
+        }
+
+        /// Gradient of `logPrior` with respect to `values`.
+        var logPriorGradient: [Double] {
+            var gradient = [Double](repeating: 0, count: values.count)
+            for d in 0..<dimension {
+                let lambda = exp(-2 * values[d])
+                gradient[d] = -0.2 / lambda + 0.2 * lambda
+            }
+            gradient[dimension] = 1 - signalVariance
+            gradient[dimension + 1] = 0.1 - 30 * noiseVariance
+            return gradient
         }
     }
 
     let points: [[Double]]
     let targets: [Double]  // standardised
     let hyperparameters: Hyperparameters
-    /// For each coordinate, its number of categories when it is a Choice (compared by cell:
-    /// same category or not, never by order), nil when it is numeric.
+    /// For each coordinate, its number of categories when it is a Choice, nil when it is numeric.
     let categories: [Int?]
-    private let cholesky: [Double]  // lower triangle, row-major n x n
+    let count: Int
+    let dimension: Int
+    private let inverseLengthScales: [Double]
+    private let cholesky: [Double]  // lower triangle, row-major count x count
     private let alpha: [Double]     // K^-1 y
     let logMarginalLikelihood: Double
 
@@ -56,6 +77,9 @@ struct GaussianProcess {
         self.hyperparameters = hyperparameters
         self.categories = categories
         let n = points.count
+        count = n
+        dimension = hyperparameters.dimension
+        inverseLengthScales = (0..<hyperparameters.dimension).map { 1 / hyperparameters.lengthScale($0) }
         var matrix = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
             for j in 0...i {
@@ -82,79 +106,211 @@ struct GaussianProcess {
         logMarginalLikelihood = -0.5 * fit - 0.5 * logDeterminant - 0.5 * Double(n) * log(2 * Double.pi)
     }
 
+    /// The per-coordinate difference the kernel sees: 0/1 for a categorical coordinate.
+    @inline(__always)
+    static func difference(_ a: Double, _ b: Double, categories: Int?) -> Double {
+        guard let categories else { return a - b }
+        return ParameterExpression.cell(a, count: categories) == ParameterExpression.cell(b, count: categories) ? 0 : 1
+    }
+
+    /// Matérn-5/2 as a function of the squared scaled distance t: (1 + √5t + 5t/3) e^−√5t.
+    @inline(__always)
+    static func matern(_ t: Double) -> Double {
+        let r = (5 * t).squareRoot()
+        return (1 + r + r * r / 3) * exp(-r)
+    }
+
+    /// d matern / dt = −5/6 (1 + √5t) e^−√5t (finite at t = 0, unlike the derivative in r).
+    @inline(__always)
+    static func maternSlope(_ t: Double) -> Double {
+        let r = (5 * t).squareRoot()
+        return -5.0 / 6.0 * (1 + r) * exp(-r)
+    }
+
     static func kernel(_ a: [Double], _ b: [Double], _ h: Hyperparameters, _ categories: [Int?]) -> Double {
         var squared = 0.0
         for d in 0..<a.count {
-            let difference: Double
-            if let count = categories[d] {
-                difference = ParameterExpression.cell(a[d], count: count) == ParameterExpression.cell(b[d], count: count) ? 0 : 1
-            } else {
-                difference = a[d] - b[d]
-            }
-            let scaled = difference / h.lengthScale(d)
+            let scaled = difference(a[d], b[d], categories: categories[d]) / h.lengthScale(d)
             squared += scaled * scaled
         }
-        let r = (5 * squared).squareRoot()
-        return h.signalVariance * (1 + r + r * r / 3) * exp(-r)
+        return h.signalVariance * matern(squared)
     }
 
-    /// Posterior mean and variance at x.
+    /// Gradient of the log marginal likelihood with respect to `hyperparameters.values`:
+    /// ½ tr((ααᵀ − K⁻¹) ∂K/∂θ), with K⁻¹ from the Cholesky factor.
+    func logMarginalLikelihoodGradient() -> [Double] {
+        let n = count, h = hyperparameters
+        let inverse = Self.inverseFromCholesky(cholesky, n: n)
+        var gradient = [Double](repeating: 0, count: dimension + 2)
+        var scaledSquares = [Double](repeating: 0, count: dimension)
+        let signal = h.signalVariance
+        for i in 0..<n {
+            for j in 0..<i {
+                var t = 0.0
+                for d in 0..<dimension {
+                    let scaled = Self.difference(points[i][d], points[j][d], categories: categories[d]) * inverseLengthScales[d]
+                    scaledSquares[d] = scaled * scaled
+                    t += scaledSquares[d]
+                }
+                // Off-diagonal pairs count twice (W and ∂K are symmetric).
+                let weight = 2 * (alpha[i] * alpha[j] - inverse[i * n + j])
+                let slope = signal * Self.maternSlope(t)
+                for d in 0..<dimension { gradient[d] += 0.5 * weight * slope * (-2 * scaledSquares[d]) }
+                gradient[dimension] += 0.5 * weight * signal * Self.matern(t)
+            }
+            let weight = alpha[i] * alpha[i] - inverse[i * n + i]
+            gradient[dimension] += 0.5 * weight * signal
+            gradient[dimension + 1] += 0.5 * weight * h.noiseVariance
+        }
+        return gradient
+    }
+
+    /// Posterior mean and variance of f at x.
     func predict(_ x: [Double]) -> (mean: Double, variance: Double) {
-        let n = points.count
         let k = points.map { Self.kernel(x, $0, hyperparameters, categories) }
         let mean = zip(k, alpha).reduce(0) { $0 + $1.0 * $1.1 }
-        let v = Self.solveLower(cholesky, n: n, k)
+        let v = Self.solveLower(cholesky, n: count, k)
         let variance = hyperparameters.signalVariance - v.reduce(0) { $0 + $1 * $1 }
         return (mean, max(variance, 1e-12))
     }
 
+    /// Posterior mean and variance at x with their gradients in x (zero along categorical coordinates).
+    func predictWithGradient(_ x: [Double]) -> (mean: Double, variance: Double, meanGradient: [Double], varianceGradient: [Double]) {
+        let n = count, signal = hyperparameters.signalVariance
+        var k = [Double](repeating: 0, count: n)
+        var slopes = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            var t = 0.0
+            for d in 0..<dimension {
+                let scaled = Self.difference(x[d], points[i][d], categories: categories[d]) * inverseLengthScales[d]
+                t += scaled * scaled
+            }
+            k[i] = signal * Self.matern(t)
+            slopes[i] = signal * Self.maternSlope(t)
+        }
+        let mean = zip(k, alpha).reduce(0) { $0 + $1.0 * $1.1 }
+        let v = Self.solveLower(cholesky, n: n, k)
+        let rawVariance = signal - v.reduce(0) { $0 + $1 * $1 }
+        let weights = Self.solveUpper(cholesky, n: n, v)  // K⁻¹k
+        var meanGradient = [Double](repeating: 0, count: dimension)
+        var varianceGradient = [Double](repeating: 0, count: dimension)
+        for i in 0..<n {
+            // ∂k_i/∂x_d = slope_i · 2 (x_d − X_id) / ℓ_d²
+            let meanWeight = alpha[i] * slopes[i] * 2, varianceWeight = -2 * weights[i] * slopes[i] * 2
+            for d in 0..<dimension where categories[d] == nil {
+                let factor = (x[d] - points[i][d]) * inverseLengthScales[d] * inverseLengthScales[d]
+                meanGradient[d] += meanWeight * factor
+                varianceGradient[d] += varianceWeight * factor
+            }
+        }
+        if rawVariance < 1e-12 { varianceGradient = varianceGradient.map { _ in 0 } }
+        return (mean, max(rawVariance, 1e-12), meanGradient, varianceGradient)
+    }
+
     static func choleskyFactor(_ matrix: [Double], n: Int, jitter: Double) -> [Double]? {
         var l = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in 0...i {
-                var sum = matrix[i * n + j] + (i == j ? jitter : 0)
-                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
-                if i == j {
-                    guard sum > 0, sum.isFinite else { return nil }
-                    l[i * n + i] = sum.squareRoot()
-                } else {
-                    l[i * n + j] = sum / l[j * n + j]
+        l.withUnsafeMutableBufferPointer { l in
+            matrix.withUnsafeBufferPointer { a in
+                for i in 0..<n {
+                    for j in 0...i {
+                        var sum = a[i * n + j] + (i == j ? jitter : 0)
+                        for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
+                        if i == j {
+                            guard sum > 0, sum.isFinite else { l[0] = .nan; return }
+                            l[i * n + i] = sum.squareRoot()
+                        } else {
+                            l[i * n + j] = sum / l[j * n + j]
+                        }
+                    }
                 }
             }
         }
-        return l
+        return l[0].isNaN ? nil : l
     }
 
     static func solveLower(_ l: [Double], n: Int, _ b: [Double]) -> [Double] {
         var x = b
-        for i in 0..<n {
-            var sum = x[i]
-            for k in 0..<i { sum -= l[i * n + k] * x[k] }
-            x[i] = sum / l[i * n + i]
+        l.withUnsafeBufferPointer { l in
+            for i in 0..<n {
+                var sum = x[i]
+                for k in 0..<i { sum -= l[i * n + k] * x[k] }
+                x[i] = sum / l[i * n + i]
+            }
         }
         return x
     }
 
     static func solveUpper(_ l: [Double], n: Int, _ b: [Double]) -> [Double] {
         var x = b
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            var sum = x[i]
-            for k in (i + 1)..<max(i + 1, n) { sum -= l[k * n + i] * x[k] }
-            x[i] = sum / l[i * n + i]
+        l.withUnsafeBufferPointer { l in
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                var sum = x[i]
+                for k in (i + 1)..<max(i + 1, n) { sum -= l[k * n + i] * x[k] }
+                x[i] = sum / l[i * n + i]
+            }
         }
         return x
+    }
+
+    /// (L Lᵀ)⁻¹ from the lower factor L: invert L by forward substitution, then L⁻ᵀ L⁻¹.
+    static func inverseFromCholesky(_ l: [Double], n: Int) -> [Double] {
+        var inverseL = [Double](repeating: 0, count: n * n)
+        var result = [Double](repeating: 0, count: n * n)
+        l.withUnsafeBufferPointer { l in
+            inverseL.withUnsafeMutableBufferPointer { m in
+                for j in 0..<n {
+                    m[j * n + j] = 1 / l[j * n + j]
+                    for i in (j + 1)..<max(j + 1, n) {
+                        var sum = 0.0
+                        for k in j..<i { sum -= l[i * n + k] * m[k * n + j] }
+                        m[i * n + j] = sum / l[i * n + i]
+                    }
+                }
+            }
+        }
+        inverseL.withUnsafeBufferPointer { m in
+            result.withUnsafeMutableBufferPointer { r in
+                for i in 0..<n {
+                    for j in 0...i {
+                        var sum = 0.0
+                        for k in i..<n { sum += m[k * n + i] * m[k * n + j] }
+                        r[i * n + j] = sum
+                        r[j * n + i] = sum
+                    }
+                }
+            }
+        }
+        return result
     }
 }
 
 /// log of expected improvement below `best` for a Gaussian N(mean, variance), stable far in the tail.
 func logExpectedImprovement(mean: Double, variance: Double, best: Double) -> Double {
+    logExpectedImprovementWithSlopes(mean: mean, variance: variance, best: best).value
+}
+
+/// log EI and its partial derivatives in the mean and in the variance.
+///
+/// With z = (best − μ)/σ and h(z) = zΦ(z) + φ(z): log EI = log σ + log h(z), h'(z) = Φ(z).
+/// Far in the tail (z < −6) h and Φ are both tiny: h(z) ≈ φ(z)/z² (1 − 3/z²) and the ratio
+/// Φ/h ≈ −z (1 − 1/z² + 3/z⁴)/(1 − 3/z² + 15/z⁴), so neither underflows.
+func logExpectedImprovementWithSlopes(mean: Double, variance: Double, best: Double) -> (value: Double, dMean: Double, dVariance: Double) {
     let sigma = variance.squareRoot()
     let z = (best - mean) / sigma
     let logPdf = -0.5 * z * z - 0.5 * log(2 * Double.pi)
+    let logH: Double, ratio: Double
     if z > -6 {
-        let value = z * NormalDistribution.cdf(z) + exp(logPdf)
-        return log(max(value, 1e-300)) + log(sigma)
+        let cdf = NormalDistribution.cdf(z)
+        let h = max(z * cdf + exp(logPdf), 1e-300)
+        logH = log(h)
+        ratio = cdf / h
+    } else {
+        let w = 1 / (z * z)
+        logH = logPdf - 2 * log(-z) + log1p(-3 * w)
+        ratio = -z * (1 - w + 3 * w * w) / (1 - 3 * w + 15 * w * w)
     }
-    // z Φ(z) + φ(z) ≈ φ(z) / z² · (1 − 3 / z²) for z → −∞
-    return logPdf - 2 * log(-z) + log1p(-3 / (z * z)) + log(sigma)
+    // ∂z/∂μ = −1/σ; ∂z/∂σ = −z/σ; ∂/∂variance = ∂/∂σ · 1/(2σ)
+    let dMean = -ratio / sigma
+    let dSigma = 1 / sigma - ratio * z / sigma
+    return (log(sigma) + logH, dMean, dSigma / (2 * sigma))
 }

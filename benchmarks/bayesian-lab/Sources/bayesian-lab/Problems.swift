@@ -11,6 +11,8 @@ struct Problem: Sendable {
     let bounds: [(low: Double, high: Double)]
     let optimum: Double
     let function: @Sendable ([Double]) -> Double
+    /// A typical spread of values (to say "close to the optimum" across problems).
+    var scale: Double { ["branin2": 1, "hartmann6": 1, "rosenbrock5": 1000, "levy5": 10][name]! }
 
     static let all: [Problem] = [branin2, hartmann6, rosenbrock5, levy5]
 

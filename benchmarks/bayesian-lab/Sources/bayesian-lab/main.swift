@@ -1,13 +1,14 @@
 // Runs the Bayesian sampler (or another built-in one) on the synthetic problems of the quality
 // protocol: 100 sequential trials per seed, regret at 20/50/100 as the median over seeds, and the
 // per-seed regrets at 50 so a change's effect on each seed is visible.
-// Usage: swift run -c release bayesian-lab [--problems branin2,hartmann6] [--seeds 10] [--sampler bayesian] [--threads 2]
+// Usage: swift run -c release bayesian-lab [--problems branin2,hartmann6] [--seeds 10] [--first-seed 0] [--sampler bayesian] [--threads 2]
 import Dispatch
 import Foundation
 import SweepKit
 
 var problemNames = Problem.all.map(\.name)
 var seeds = 10
+var firstSeed = 0
 var samplerName = "bayesian"
 var threads = 2
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
@@ -16,6 +17,7 @@ while let flag = arguments.next() {
     switch flag {
     case "--problems": problemNames = value.split(separator: ",").map(String.init)
     case "--seeds": seeds = Int(value)!
+    case "--first-seed": firstSeed = Int(value)!
     case "--sampler": samplerName = value
     case "--threads": threads = Int(value)!
     default: fatalError("unknown flag \(flag)")
@@ -49,7 +51,7 @@ final class Results: @unchecked Sendable {
     var seconds: [String: Double] = [:]
 }
 let results = Results()
-let jobs = problemNames.flatMap { name in (0..<seeds).map { (Problem.all.first { $0.name == name }!, $0) } }
+let jobs = problemNames.flatMap { name in (firstSeed..<(firstSeed + seeds)).map { (Problem.all.first { $0.name == name }!, $0) } }
 let queue = DispatchQueue(label: "jobs")
 var next = 0
 DispatchQueue.concurrentPerform(iterations: threads) { _ in
@@ -68,10 +70,11 @@ DispatchQueue.concurrentPerform(iterations: threads) { _ in
         results.lock.unlock()
     }
 }
+func problem(_ name: String) -> Problem { Problem.all.first { $0.name == name }! }
 func format(_ x: Double) -> String { String(format: x < 0.01 ? "%.2e" : "%.4g", x) }
 print("sampler \(samplerName), \(seeds) seeds; regret @20 / @50 / @100 (median); per-seed @50; s per run")
 for name in problemNames {
-    let perSeed = (0..<seeds).map { results.regrets[name]![$0]! }
+    let perSeed = (firstSeed..<(firstSeed + seeds)).map { results.regrets[name]![$0]! }
     let medians = (0..<3).map { i in median(perSeed.map { $0[i] }) }
-    print("\(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(medians.map(format).joined(separator: " / "))   [\(perSeed.map { format($0[1]) }.joined(separator: " "))]  \(String(format: "%.2f", results.seconds[name]! / Double(seeds)))")
+    print("\(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(medians.map(format).joined(separator: " / "))   [\(perSeed.map { format($0[1]) }.joined(separator: " "))]  \(String(format: "%.2f", results.seconds[name]! / Double(seeds))) s; within 1% of the range at 50: \(perSeed.filter { $0[1] < 0.01 * problem(name).scale }.count)/\(seeds)")
 }

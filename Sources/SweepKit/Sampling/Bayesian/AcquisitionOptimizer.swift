@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Finds the point of the unit cube with the highest log expected improvement under a GP.
+///
+/// 1. Scores 2048 scrambled-Sobol candidates and 512 perturbations of the best observed points.
+/// 2. Starts local searches from the best candidate, nine more drawn with probability ∝ EI
+///    (so promising regions away from the current best get refined too), and the best observed point.
+/// 3. Each local search alternates L-BFGS on the numeric coordinates (in units of their length
+///    scales, which equalises the curvature) with trying every option of each categorical
+///    coordinate, until neither changes anything.
+struct AcquisitionOptimizer {
+    let model: GaussianProcess
+    /// The best (standardised) target so far: improvement is measured below it.
+    let best: Double
+    let categories: [Int?]
+    var candidateCount = 2048
+    /// Perturbations of the best observed points (±0.2, ±0.05, ±0.01 per coordinate): they make the
+    /// refinement of a good region precise (Branin to ~1e-5 within 50 trials).
+    var anchorCandidates = 512
+    var localSearches = 10
+
+    var dimension: Int { categories.count }
+
+    func value(_ x: [Double]) -> Double {
+        let prediction = model.predict(x)
+        return logExpectedImprovement(mean: prediction.mean, variance: prediction.variance, best: best)
+    }
+
+    func maximize(startingNear incumbent: [Double], anchors: [[Double]] = [], random: inout SplitMix64) -> [Double] {
+        let sobol = (try? SobolSequence(dimension: dimension, scrambleSeed: random.next()))
+        var candidates: [(point: [Double], value: Double)] = []
+        candidates.reserveCapacity(candidateCount)
+        for i in 0..<candidateCount {
+            let x = snapped(sobol?.point(index: UInt32(i)) ?? (0..<dimension).map { _ in SplitMix64.unitDouble(random.next()) })
+            candidates.append((x, value(x)))
+        }
+        for i in 0..<anchorCandidates where !anchors.isEmpty {
+            let anchor = anchors[i % anchors.count]
+            let width = [0.2, 0.05, 0.01][i % 3]
+            let x = snapped(anchor.map { min(max($0 + width * (SplitMix64.unitDouble(random.next()) * 2 - 1), 0), 1) })
+            candidates.append((x, value(x)))
+        }
+        let top = candidates.indices.max { candidates[$0].value < candidates[$1].value }!
+        var starts = [candidates[top].point, snapped(incumbent)]
+        // Roulette: the weights are EI relative to the best candidate's.
+        var weights = candidates.map { exp($0.value - candidates[top].value) }
+        weights[top] = 0
+        for _ in 0..<(localSearches - 1) {
+            let total = weights.reduce(0, +)
+            guard total > 0, total.isFinite else { break }
+            var ticket = SplitMix64.unitDouble(random.next()) * total
+            var pick = 0
+            while pick < weights.count - 1 && (ticket >= weights[pick] || weights[pick] == 0) {
+                ticket -= weights[pick]
+                pick += 1
+            }
+            starts.append(candidates[pick].point)
+            weights[pick] = 0
+        }
+        var result = candidates[top]
+        for start in starts {
+            let refined = localSearch(from: start)
+            if refined.value > result.value { result = refined }
+        }
+        return result.point
+    }
+
+    /// Categorical coordinates sit at the centre of their option's cell.
+    func snapped(_ x: [Double]) -> [Double] {
+        var x = x
+        for d in 0..<dimension {
+            if let count = categories[d] { x[d] = (Double(ParameterExpression.cell(x[d], count: count)) + 0.5) / Double(count) }
+        }
+        return x
+    }
+
+    func localSearch(from start: [Double]) -> (point: [Double], value: Double) {
+        var current = (point: start, value: value(start))
+        let numeric = (0..<dimension).filter { categories[$0] == nil }
+        let lengthScales = numeric.map { model.hyperparameters.lengthScale($0) }
+        for _ in 0..<10 {
+            var changed = false
+            if !numeric.isEmpty {
+                let refined = gradientAscent(from: current, numeric: numeric, lengthScales: lengthScales)
+                if refined.value > current.value + 1e-12 { current = refined; changed = true }
+            }
+            for d in 0..<dimension {
+                guard let count = categories[d] else { continue }
+                for option in 0..<count {
+                    var x = current.point
+                    x[d] = (Double(option) + 0.5) / Double(count)
+                    guard x[d] != current.point[d] else { continue }
+                    let candidate = value(x)
+                    if candidate > current.value + 1e-12 { current = (x, candidate); changed = true }
+                }
+            }
+            if !changed || numeric.count == dimension { break }
+        }
+        return current
+    }
+
+    /// L-BFGS on z = x / ℓ over the numeric coordinates.
+    private func gradientAscent(from start: (point: [Double], value: Double), numeric: [Int], lengthScales: [Double]) -> (point: [Double], value: Double) {
+        func point(_ z: [Double]) -> [Double] {
+            var x = start.point
+            for (k, d) in numeric.enumerated() { x[d] = z[k] * lengthScales[k] }
+            return x
+        }
+        let optimizer = BoundedLBFGS(maximumIterations: 200, gradientTolerance: 1e-4)
+        let result = optimizer.minimize(from: numeric.enumerated().map { start.point[$0.element] / lengthScales[$0.offset] },
+                                        lower: numeric.map { _ in 0 }, upper: lengthScales.map { 1 / $0 }) { z in
+            let prediction = model.predictWithGradient(point(z))
+            let ei = logExpectedImprovementWithSlopes(mean: prediction.mean, variance: prediction.variance, best: best)
+            let gradient = numeric.enumerated().map { k, d in
+                -(ei.dMean * prediction.meanGradient[d] + ei.dVariance * prediction.varianceGradient[d]) * lengthScales[k]
+            }
+            return (-ei.value, gradient)
+        }
+        let x = point(result.point)
+        return (x, value(x))
+    }
+}
