@@ -32,17 +32,23 @@ struct AcquisitionOptimizer {
 
     func maximize(startingNear incumbent: [Double], anchors: [[Double]] = [], random: inout SplitMix64) -> [Double] {
         let sobol = (try? SobolSequence(dimension: dimension, scrambleSeed: random.next()))
-        var candidates: [(point: [Double], value: Double)] = []
-        candidates.reserveCapacity(candidateCount)
+        var points: [[Double]] = []
+        points.reserveCapacity(candidateCount + anchorCandidates)
         for i in 0..<candidateCount {
-            let x = snapped(sobol?.point(index: UInt32(i)) ?? (0..<dimension).map { _ in SplitMix64.unitDouble(random.next()) })
-            candidates.append((x, value(x)))
+            points.append(snapped(sobol?.point(index: UInt32(i)) ?? (0..<dimension).map { _ in SplitMix64.unitDouble(random.next()) }))
         }
         for i in 0..<anchorCandidates where !anchors.isEmpty {
             let anchor = anchors[i % anchors.count]
             let width = [0.2, 0.05, 0.01][i % 3]
-            let x = snapped(anchor.map { min(max($0 + width * (SplitMix64.unitDouble(random.next()) * 2 - 1), 0), 1) })
-            candidates.append((x, value(x)))
+            points.append(snapped(anchor.map { min(max($0 + width * (SplitMix64.unitDouble(random.next()) * 2 - 1), 0), 1) }))
+        }
+        var candidates: [(point: [Double], value: Double)] = []
+        candidates.reserveCapacity(points.count)
+        for chunk in stride(from: 0, to: points.count, by: 256) {
+            let slice = Array(points[chunk..<min(chunk + 256, points.count)])
+            for (x, prediction) in zip(slice, model.predict(batch: slice)) {
+                candidates.append((x, logExpectedImprovement(mean: prediction.mean, variance: prediction.variance, best: best)))
+            }
         }
         let top = candidates.indices.max { candidates[$0].value < candidates[$1].value }!
         var starts = [candidates[top].point, snapped(incumbent)]
@@ -82,7 +88,7 @@ struct AcquisitionOptimizer {
         var current = (point: start, value: value(start))
         let numeric = (0..<dimension).filter { categories[$0] == nil }
         let lengthScales = numeric.map { model.hyperparameters.lengthScale($0) }
-        for _ in 0..<10 {
+        for _ in 0..<3 {
             var changed = false
             if !numeric.isEmpty {
                 let refined = gradientAscent(from: current, numeric: numeric, lengthScales: lengthScales)

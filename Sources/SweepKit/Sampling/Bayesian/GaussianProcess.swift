@@ -66,6 +66,10 @@ struct GaussianProcess {
     let count: Int
     let dimension: Int
     private let inverseLengthScales: [Double]
+    /// The points row-major (count × dimension), a categorical coordinate replaced by its option's
+    /// index, so that the kernel's inner loop is plain arithmetic.
+    private let encoded: [Double]
+    private let isCategorical: [Bool]
     private let cholesky: [Double]  // lower triangle, row-major count x count
     private let alpha: [Double]     // K^-1 y
     let logMarginalLikelihood: Double
@@ -76,29 +80,45 @@ struct GaussianProcess {
         self.targets = targets
         self.hyperparameters = hyperparameters
         self.categories = categories
-        let n = points.count
+        let n = points.count, d = hyperparameters.dimension
         count = n
-        dimension = hyperparameters.dimension
-        inverseLengthScales = (0..<hyperparameters.dimension).map { 1 / hyperparameters.lengthScale($0) }
+        dimension = d
+        let inverseLengthScales = (0..<d).map { 1 / hyperparameters.lengthScale($0) }
+        let isCategorical = categories.map { $0 != nil }
+        let encoded = points.flatMap { Self.encode($0, categories: categories) }
+        self.inverseLengthScales = inverseLengthScales
+        self.isCategorical = isCategorical
+        self.encoded = encoded
+        func scaledSquaredDistance(_ i: Int, _ j: Int) -> Double {
+            var total = 0.0
+            for c in 0..<d {
+                var difference = encoded[i * d + c] - encoded[j * d + c]
+                if isCategorical[c] { difference = difference == 0 ? 0 : 1 }
+                let scaled = difference * inverseLengthScales[c]
+                total += scaled * scaled
+            }
+            return total
+        }
         var matrix = [Double](repeating: 0, count: n * n)
+        let signal = hyperparameters.signalVariance
         for i in 0..<n {
-            for j in 0...i {
-                let k = Self.kernel(points[i], points[j], hyperparameters, categories)
+            for j in 0..<i {
+                let k = signal * Self.matern(scaledSquaredDistance(i, j))
                 matrix[i * n + j] = k
                 matrix[j * n + i] = k
             }
-            matrix[i * n + i] += hyperparameters.noiseVariance
+            matrix[i * n + i] = signal + hyperparameters.noiseVariance
         }
         var jitter = 0.0
         var factor: [Double]?
         for _ in 0..<5 {
-            factor = Self.choleskyFactor(matrix, n: n, jitter: jitter)
+            factor = DenseLinearAlgebra.cholesky(matrix, n: n, jitter: jitter)
             if factor != nil { break }
             jitter = jitter == 0 ? 1e-8 : jitter * 100
         }
         guard let factor else { return nil }
         cholesky = factor
-        let alpha = Self.solveUpper(factor, n: n, Self.solveLower(factor, n: n, targets))
+        let alpha = DenseLinearAlgebra.solveUpper(factor, n: n, DenseLinearAlgebra.solveLower(factor, n: n, targets))
         self.alpha = alpha
         var logDeterminant = 0.0
         for i in 0..<n { logDeterminant += 2 * log(factor[i * n + i]) }
@@ -106,11 +126,25 @@ struct GaussianProcess {
         logMarginalLikelihood = -0.5 * fit - 0.5 * logDeterminant - 0.5 * Double(n) * log(2 * Double.pi)
     }
 
-    /// The per-coordinate difference the kernel sees: 0/1 for a categorical coordinate.
+    /// A point with each categorical coordinate replaced by its option's index.
+    static func encode(_ x: [Double], categories: [Int?]) -> [Double] {
+        var x = x
+        for d in 0..<x.count { if let count = categories[d] { x[d] = Double(ParameterExpression.cell(x[d], count: count)) } }
+        return x
+    }
+
+    /// Σ ((x − xᵢ)/ℓ)² between an encoded query and stored point i; a categorical coordinate adds
+    /// (0 or 1)/ℓ².
     @inline(__always)
-    static func difference(_ a: Double, _ b: Double, categories: Int?) -> Double {
-        guard let categories else { return a - b }
-        return ParameterExpression.cell(a, count: categories) == ParameterExpression.cell(b, count: categories) ? 0 : 1
+    private func scaledSquaredDistance(_ query: [Double], _ i: Int) -> Double {
+        var total = 0.0
+        for d in 0..<dimension {
+            var difference = query[d] - encoded[i * dimension + d]
+            if isCategorical[d] { difference = difference == 0 ? 0 : 1 }
+            let scaled = difference * inverseLengthScales[d]
+            total += scaled * scaled
+        }
+        return total
     }
 
     /// Matérn-5/2 as a function of the squared scaled distance t: (1 + √5t + 5t/3) e^−√5t.
@@ -130,7 +164,11 @@ struct GaussianProcess {
     static func kernel(_ a: [Double], _ b: [Double], _ h: Hyperparameters, _ categories: [Int?]) -> Double {
         var squared = 0.0
         for d in 0..<a.count {
-            let scaled = difference(a[d], b[d], categories: categories[d]) / h.lengthScale(d)
+            var difference = a[d] - b[d]
+            if let count = categories[d] {
+                difference = ParameterExpression.cell(a[d], count: count) == ParameterExpression.cell(b[d], count: count) ? 0 : 1
+            }
+            let scaled = difference / h.lengthScale(d)
             squared += scaled * scaled
         }
         return h.signalVariance * matern(squared)
@@ -140,7 +178,7 @@ struct GaussianProcess {
     /// ½ tr((ααᵀ − K⁻¹) ∂K/∂θ), with K⁻¹ from the Cholesky factor.
     func logMarginalLikelihoodGradient() -> [Double] {
         let n = count, h = hyperparameters
-        let inverse = Self.inverseFromCholesky(cholesky, n: n)
+        let inverse = DenseLinearAlgebra.inverseFromCholesky(cholesky, n: n)
         var gradient = [Double](repeating: 0, count: dimension + 2)
         var scaledSquares = [Double](repeating: 0, count: dimension)
         let signal = h.signalVariance
@@ -148,15 +186,17 @@ struct GaussianProcess {
             for j in 0..<i {
                 var t = 0.0
                 for d in 0..<dimension {
-                    let scaled = Self.difference(points[i][d], points[j][d], categories: categories[d]) * inverseLengthScales[d]
+                    var difference = encoded[i * dimension + d] - encoded[j * dimension + d]
+                    if isCategorical[d] { difference = difference == 0 ? 0 : 1 }
+                    let scaled = difference * inverseLengthScales[d]
                     scaledSquares[d] = scaled * scaled
                     t += scaledSquares[d]
                 }
-                // Off-diagonal pairs count twice (W and ∂K are symmetric).
-                let weight = 2 * (alpha[i] * alpha[j] - inverse[i * n + j])
-                let slope = signal * Self.maternSlope(t)
-                for d in 0..<dimension { gradient[d] += 0.5 * weight * slope * (-2 * scaledSquares[d]) }
-                gradient[dimension] += 0.5 * weight * signal * Self.matern(t)
+                // Off-diagonal pairs count twice (W and ∂K are symmetric): ½·2 = 1.
+                let weight = alpha[i] * alpha[j] - inverse[i * n + j]
+                let slope = weight * signal * Self.maternSlope(t)
+                for d in 0..<dimension { gradient[d] -= 2 * slope * scaledSquares[d] }
+                gradient[dimension] += weight * signal * Self.matern(t)
             }
             let weight = alpha[i] * alpha[i] - inverse[i * n + i]
             gradient[dimension] += 0.5 * weight * signal
@@ -167,120 +207,67 @@ struct GaussianProcess {
 
     /// Posterior mean and variance of f at x.
     func predict(_ x: [Double]) -> (mean: Double, variance: Double) {
-        let k = points.map { Self.kernel(x, $0, hyperparameters, categories) }
+        let query = Self.encode(x, categories: categories)
+        let signal = hyperparameters.signalVariance
+        var k = [Double](repeating: 0, count: count)
+        for i in 0..<count { k[i] = signal * Self.matern(scaledSquaredDistance(query, i)) }
         let mean = zip(k, alpha).reduce(0) { $0 + $1.0 * $1.1 }
-        let v = Self.solveLower(cholesky, n: count, k)
-        let variance = hyperparameters.signalVariance - v.reduce(0) { $0 + $1 * $1 }
+        let v = DenseLinearAlgebra.solveLower(cholesky, n: count, k)
+        let variance = signal - v.reduce(0) { $0 + $1 * $1 }
         return (mean, max(variance, 1e-12))
+    }
+
+    /// Posterior means and variances at many points at once: one triangular solve with all of
+    /// them as right-hand sides, which vectorises (the acquisition's candidate scoring).
+    func predict(batch xs: [[Double]]) -> [(mean: Double, variance: Double)] {
+        let n = count, m = xs.count, signal = hyperparameters.signalVariance
+        guard m > 0 else { return [] }
+        let queries = xs.map { Self.encode($0, categories: categories) }
+        var block = [Double](repeating: 0, count: n * m)  // row i: k(point i, each query)
+        for i in 0..<n {
+            for j in 0..<m { block[i * m + j] = signal * Self.matern(scaledSquaredDistance(queries[j], i)) }
+        }
+        var means = [Double](repeating: 0, count: m)
+        for i in 0..<n {
+            let weight = alpha[i]
+            for j in 0..<m { means[j] += weight * block[i * m + j] }
+        }
+        DenseLinearAlgebra.solveLowerInPlace(cholesky, n: n, &block, columns: m)
+        var explained = [Double](repeating: 0, count: m)
+        for i in 0..<n {
+            for j in 0..<m { explained[j] += block[i * m + j] * block[i * m + j] }
+        }
+        return (0..<m).map { (means[$0], max(signal - explained[$0], 1e-12)) }
     }
 
     /// Posterior mean and variance at x with their gradients in x (zero along categorical coordinates).
     func predictWithGradient(_ x: [Double]) -> (mean: Double, variance: Double, meanGradient: [Double], varianceGradient: [Double]) {
         let n = count, signal = hyperparameters.signalVariance
+        let query = Self.encode(x, categories: categories)
         var k = [Double](repeating: 0, count: n)
         var slopes = [Double](repeating: 0, count: n)
         for i in 0..<n {
-            var t = 0.0
-            for d in 0..<dimension {
-                let scaled = Self.difference(x[d], points[i][d], categories: categories[d]) * inverseLengthScales[d]
-                t += scaled * scaled
-            }
+            let t = scaledSquaredDistance(query, i)
             k[i] = signal * Self.matern(t)
             slopes[i] = signal * Self.maternSlope(t)
         }
         let mean = zip(k, alpha).reduce(0) { $0 + $1.0 * $1.1 }
-        let v = Self.solveLower(cholesky, n: n, k)
+        let v = DenseLinearAlgebra.solveLower(cholesky, n: n, k)
         let rawVariance = signal - v.reduce(0) { $0 + $1 * $1 }
-        let weights = Self.solveUpper(cholesky, n: n, v)  // K⁻¹k
+        let weights = DenseLinearAlgebra.solveUpper(cholesky, n: n, v)  // K⁻¹k
         var meanGradient = [Double](repeating: 0, count: dimension)
         var varianceGradient = [Double](repeating: 0, count: dimension)
         for i in 0..<n {
             // ∂k_i/∂x_d = slope_i · 2 (x_d − X_id) / ℓ_d²
             let meanWeight = alpha[i] * slopes[i] * 2, varianceWeight = -2 * weights[i] * slopes[i] * 2
-            for d in 0..<dimension where categories[d] == nil {
-                let factor = (x[d] - points[i][d]) * inverseLengthScales[d] * inverseLengthScales[d]
+            for d in 0..<dimension where !isCategorical[d] {
+                let factor = (x[d] - encoded[i * dimension + d]) * inverseLengthScales[d] * inverseLengthScales[d]
                 meanGradient[d] += meanWeight * factor
                 varianceGradient[d] += varianceWeight * factor
             }
         }
         if rawVariance < 1e-12 { varianceGradient = varianceGradient.map { _ in 0 } }
         return (mean, max(rawVariance, 1e-12), meanGradient, varianceGradient)
-    }
-
-    static func choleskyFactor(_ matrix: [Double], n: Int, jitter: Double) -> [Double]? {
-        var l = [Double](repeating: 0, count: n * n)
-        l.withUnsafeMutableBufferPointer { l in
-            matrix.withUnsafeBufferPointer { a in
-                for i in 0..<n {
-                    for j in 0...i {
-                        var sum = a[i * n + j] + (i == j ? jitter : 0)
-                        for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
-                        if i == j {
-                            guard sum > 0, sum.isFinite else { l[0] = .nan; return }
-                            l[i * n + i] = sum.squareRoot()
-                        } else {
-                            l[i * n + j] = sum / l[j * n + j]
-                        }
-                    }
-                }
-            }
-        }
-        return l[0].isNaN ? nil : l
-    }
-
-    static func solveLower(_ l: [Double], n: Int, _ b: [Double]) -> [Double] {
-        var x = b
-        l.withUnsafeBufferPointer { l in
-            for i in 0..<n {
-                var sum = x[i]
-                for k in 0..<i { sum -= l[i * n + k] * x[k] }
-                x[i] = sum / l[i * n + i]
-            }
-        }
-        return x
-    }
-
-    static func solveUpper(_ l: [Double], n: Int, _ b: [Double]) -> [Double] {
-        var x = b
-        l.withUnsafeBufferPointer { l in
-            for i in stride(from: n - 1, through: 0, by: -1) {
-                var sum = x[i]
-                for k in (i + 1)..<max(i + 1, n) { sum -= l[k * n + i] * x[k] }
-                x[i] = sum / l[i * n + i]
-            }
-        }
-        return x
-    }
-
-    /// (L Lᵀ)⁻¹ from the lower factor L: invert L by forward substitution, then L⁻ᵀ L⁻¹.
-    static func inverseFromCholesky(_ l: [Double], n: Int) -> [Double] {
-        var inverseL = [Double](repeating: 0, count: n * n)
-        var result = [Double](repeating: 0, count: n * n)
-        l.withUnsafeBufferPointer { l in
-            inverseL.withUnsafeMutableBufferPointer { m in
-                for j in 0..<n {
-                    m[j * n + j] = 1 / l[j * n + j]
-                    for i in (j + 1)..<max(j + 1, n) {
-                        var sum = 0.0
-                        for k in j..<i { sum -= l[i * n + k] * m[k * n + j] }
-                        m[i * n + j] = sum / l[i * n + i]
-                    }
-                }
-            }
-        }
-        inverseL.withUnsafeBufferPointer { m in
-            result.withUnsafeMutableBufferPointer { r in
-                for i in 0..<n {
-                    for j in 0...i {
-                        var sum = 0.0
-                        for k in i..<n { sum += m[k * n + i] * m[k * n + j] }
-                        r[i * n + j] = sum
-                        r[j * n + i] = sum
-                    }
-                }
-            }
-        }
-        return result
     }
 }
 

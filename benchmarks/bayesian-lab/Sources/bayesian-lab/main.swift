@@ -1,7 +1,7 @@
 // Runs the Bayesian sampler (or another built-in one) on the synthetic problems of the quality
 // protocol: 100 sequential trials per seed, regret at 20/50/100 as the median over seeds, and the
 // per-seed regrets at 50 so a change's effect on each seed is visible.
-// Usage: swift run -c release bayesian-lab [--problems branin2,hartmann6] [--seeds 10] [--first-seed 0] [--sampler bayesian] [--threads 2]
+// Usage: swift run -c release bayesian-lab [--problems branin2,hartmann6] [--seeds 10] [--first-seed 0] [--sampler bayesian] [--threads 2] [--suggestion-time 100,1000]
 import Dispatch
 import Foundation
 import SweepKit
@@ -11,6 +11,7 @@ var seeds = 10
 var firstSeed = 0
 var samplerName = "bayesian"
 var threads = 2
+var timing: [Int]? = nil
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let flag = arguments.next() {
     guard let value = arguments.next() else { fatalError("\(flag) needs a value") }
@@ -20,8 +21,14 @@ while let flag = arguments.next() {
     case "--first-seed": firstSeed = Int(value)!
     case "--sampler": samplerName = value
     case "--threads": threads = Int(value)!
+    case "--suggestion-time": timing = value.split(separator: ",").map { Int($0)! }
     default: fatalError("unknown flag \(flag)")
     }
+}
+
+if let timing {
+    try suggestionTimes(checkpoints: timing)
+    exit(0)
 }
 
 func run(_ problem: Problem, seed: Int) throws -> [Double] {
