@@ -156,13 +156,13 @@ final class BayesianSamplerTests: XCTestCase {
         let rosenbrock = BoundedLBFGS(maximumIterations: 500, gradientTolerance: 1e-8, valueTolerance: 0).minimize(
             from: [-1.2, 1], lower: [-5, -5], upper: [5, 5]) { x in
             let a = x[1] - x[0] * x[0]
-            return (100 * a * a + (1 - x[0]) * (1 - x[0]), [-400 * x[0] * a - 2 * (1 - x[0]), 200 * a])
+            return (100 * a * a + (1 - x[0]) * (1 - x[0]), { [-400 * x[0] * a - 2 * (1 - x[0]), 200 * a] })
         }
         XCTAssertEqual(rosenbrock.point[0], 1, accuracy: 1e-4)
         XCTAssertEqual(rosenbrock.point[1], 1, accuracy: 1e-4)
         // A bowl centred outside the box: the minimum sits on the boundary (x = 1), y free (0.3).
         let bowl = BoundedLBFGS().minimize(from: [0.2, 0.9], lower: [0, 0], upper: [1, 1]) { x in
-            ((x[0] - 2) * (x[0] - 2) + (x[1] - 0.3) * (x[1] - 0.3), [2 * (x[0] - 2), 2 * (x[1] - 0.3)])
+            ((x[0] - 2) * (x[0] - 2) + (x[1] - 0.3) * (x[1] - 0.3), { [2 * (x[0] - 2), 2 * (x[1] - 0.3)] })
         }
         XCTAssertEqual(bowl.point[0], 1, accuracy: 1e-9)
         XCTAssertEqual(bowl.point[1], 0.3, accuracy: 1e-5)

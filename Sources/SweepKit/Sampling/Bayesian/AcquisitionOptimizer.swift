@@ -6,7 +6,7 @@ import Darwin
 
 /// Finds the point of the unit cube with the highest log expected improvement under a GP.
 ///
-/// 1. Scores 2048 scrambled-Sobol candidates and 512 perturbations of the best observed points.
+/// 1. Scores 1024 scrambled-Sobol candidates and 512 perturbations of the best observed points.
 /// 2. Starts local searches from the best candidate, nine more drawn with probability ∝ EI
 ///    (so promising regions away from the current best get refined too), and the best observed point.
 /// 3. Each local search alternates L-BFGS on the numeric coordinates (in units of their length
@@ -17,7 +17,7 @@ struct AcquisitionOptimizer {
     /// The best (standardised) target so far: improvement is measured below it.
     let best: Double
     let categories: [Int?]
-    var candidateCount = 2048
+    var candidateCount = 1024
     /// Perturbations of the best observed points (±0.2, ±0.05, ±0.01 per coordinate): they make the
     /// refinement of a good region precise (Branin to ~1e-5 within 50 trials).
     var anchorCandidates = 512
@@ -116,7 +116,7 @@ struct AcquisitionOptimizer {
             for (k, d) in numeric.enumerated() { x[d] = z[k] * lengthScales[k] }
             return x
         }
-        let optimizer = BoundedLBFGS(maximumIterations: 200, gradientTolerance: 1e-4)
+        let optimizer = BoundedLBFGS(maximumIterations: 100, gradientTolerance: 1e-3)
         let result = optimizer.minimize(from: numeric.enumerated().map { start.point[$0.element] / lengthScales[$0.offset] },
                                         lower: numeric.map { _ in 0 }, upper: lengthScales.map { 1 / $0 }) { z in
             let prediction = model.predictWithGradient(point(z))
@@ -124,7 +124,7 @@ struct AcquisitionOptimizer {
             let gradient = numeric.enumerated().map { k, d in
                 -(ei.dMean * prediction.meanGradient[d] + ei.dVariance * prediction.varianceGradient[d]) * lengthScales[k]
             }
-            return (-ei.value, gradient)
+            return (-ei.value, { gradient })
         }
         let x = point(result.point)
         return (x, value(x))

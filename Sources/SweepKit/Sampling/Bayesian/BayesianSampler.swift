@@ -127,13 +127,12 @@ public final class BayesianSampler: Sampler {
     /// in log space, warm-started from the previous fit.
     func fit(points: [[Double]], targets: [Double], from start: GaussianProcess.Hyperparameters) -> (hyperparameters: GaussianProcess.Hyperparameters, score: Double) {
         let bounds = GaussianProcess.Hyperparameters.bounds(dimension: dimension)
-        func negativeScore(_ values: [Double]) -> (value: Double, gradient: [Double]) {
+        func negativeScore(_ values: [Double]) -> (value: Double, gradient: () -> [Double]) {
             let h = GaussianProcess.Hyperparameters(values: values)
             guard let gp = GaussianProcess(points: points, targets: targets, hyperparameters: h, categories: categories) else {
-                return (.infinity, values.map { _ in 0 })
+                return (.infinity, { values.map { _ in 0 } })
             }
-            let gradient = zip(gp.logMarginalLikelihoodGradient(), h.logPriorGradient).map { -($0 + $1) }
-            return (-(gp.logMarginalLikelihood + h.logPrior), gradient)
+            return (-(gp.logMarginalLikelihood + h.logPrior), { zip(gp.logMarginalLikelihoodGradient(), h.logPriorGradient).map { -($0 + $1) } })
         }
         let optimizer = BoundedLBFGS(maximumIterations: 50, gradientTolerance: 1e-3)
         var best = optimizer.minimize(from: start.values, lower: bounds.lower, upper: bounds.upper, objective: negativeScore)

@@ -19,13 +19,16 @@ struct BoundedLBFGS {
         var evaluations: Int
     }
 
-    /// `objective` returns the value and the gradient at a point; non-finite values count as worse
-    /// than anything, so the line search backs away from them.
+    /// `objective` returns the value at a point and a way to get the gradient there, asked only
+    /// for points the line search accepts (for the GP fit the gradient costs more than the value).
+    /// Non-finite values count as worse than anything, so the line search backs away from them.
     func minimize(from start: [Double], lower: [Double], upper: [Double],
-                  objective: ([Double]) -> (value: Double, gradient: [Double])) -> Result {
+                  objective: ([Double]) -> (value: Double, gradient: () -> [Double])) -> Result {
         let count = start.count
         var x = (0..<count).map { min(max(start[$0], lower[$0]), upper[$0]) }
-        var (value, gradient) = objective(x)
+        let first = objective(x)
+        var value = first.value
+        var gradient = value.isFinite ? first.gradient() : []
         var evaluations = 1
         guard value.isFinite else { return Result(point: x, value: value, evaluations: evaluations) }
         var steps: [[Double]] = [], changes: [[Double]] = [], curvatures: [Double] = []
@@ -56,7 +59,7 @@ struct BoundedLBFGS {
                 evaluations += 1
                 let decrease = zip(gradient, zip(candidate, x)).reduce(0) { $0 + $1.0 * ($1.1.0 - $1.1.1) }
                 if candidateValue.isFinite && candidateValue <= value + 1e-4 * decrease {
-                    accepted = (candidate, candidateValue, candidateGradient)
+                    accepted = (candidate, candidateValue, candidateGradient())
                     break
                 }
                 length *= 0.5
