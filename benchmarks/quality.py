@@ -77,7 +77,14 @@ def run_optuna(problems, samplers, seeds, budget):
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "optuna==5.0.0", "numpy", "scipy", "scikit-learn"], check=True)
+    packages = ["optuna==5.0.0", "numpy", "scipy", "scikit-learn"]
+    if "gp" in samplers:
+        # GPSampler needs torch; the CPU wheel, from a local wheel folder when the machine has one.
+        packages.append("torch")
+        wheels = Path("/opt/wheels")
+        if wheels.is_dir():
+            packages += ["--find-links", str(wheels)]
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", *packages], check=True)
     out = RESULTS / "optuna.jsonl"
     out.unlink(missing_ok=True)
     subprocess.run([str(python), str(ANCHOR / "bench_quality.py"), "--out", str(out), "--problems", ",".join(problems),
@@ -90,7 +97,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--problems", default=",".join(PROBLEMS))
     parser.add_argument("--samplers", default="random,sobol,tpe,bayesian")
-    parser.add_argument("--optuna-samplers", default="random,tpe")
+    parser.add_argument("--optuna-samplers", default="random,tpe", help="add gp for Optuna's GPSampler (installs torch)")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--no-optuna", action="store_true")

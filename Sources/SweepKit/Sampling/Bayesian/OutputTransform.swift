@@ -20,7 +20,7 @@ struct OutputTransform {
         return OutputTransform(targets: targets, logJacobian: -Double(values.count) * log(scale))
     }
 
-    /// log(y − min + c), then standardised; c = 1% of (median − min) keeps the best values from
+    /// log(y − min + c), then standardised; c = 10% of (median − min) keeps the best values from
     /// being stretched without bound.
     static func logWarped(_ values: [Double]) -> OutputTransform {
         let sorted = values.sorted()
