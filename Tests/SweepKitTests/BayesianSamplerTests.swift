@@ -167,4 +167,22 @@ final class BayesianSamplerTests: XCTestCase {
         XCTAssertEqual(bowl.point[0], 1, accuracy: 1e-9)
         XCTAssertEqual(bowl.point[1], 0.3, accuracy: 1e-5)
     }
+
+    /// The output model follows the evidence: a log warp for values spanning orders of magnitude
+    /// (Rosenbrock's valley), plain standardisation for a bounded wave.
+    func testTheLogWarpIsChosenForValuesSpanningOrdersOfMagnitudeOnly() throws {
+        let space = try SearchSpace(["x": .uniform(min: -2, max: 2), "y": .uniform(min: -1, max: 3)])
+        func sampler(after trials: Int, _ objective: (Double, Double) -> Double) throws -> BayesianSampler {
+            let sampler = try BayesianSampler(space: space, seed: 3)
+            for number in 0..<trials {
+                let u = try XCTUnwrap(try sampler.suggest(trialNumber: number))
+                let (x, y) = (-2 + 4 * u[0], -1 + 4 * u[1])
+                sampler.observe(TrialObservation(trialNumber: number, point: u, state: .completed, value: objective(x, y), goal: .minimize))
+            }
+            _ = try sampler.suggest(trialNumber: trials)
+            return sampler
+        }
+        XCTAssertTrue(try sampler(after: 30) { x, y in 100 * pow(y - x * x, 2) + pow(1 - x, 2) }.useWarping)
+        XCTAssertFalse(try sampler(after: 30) { x, y in sin(3 * x) + cos(2 * y) }.useWarping)
+    }
 }

@@ -32,7 +32,8 @@ public final class BayesianSampler: Sampler {
     private var finished: Set<Int> = []
     private var hyperparameters: GaussianProcess.Hyperparameters
     private var warpedHyperparameters: GaussianProcess.Hyperparameters
-    private var useWarping = false
+    /// Whether the last model was fitted to log-warped values (see `OutputTransform`).
+    private(set) var useWarping = false
     private var observationsAtLastFit = 0
     private var fits = 0
 
