@@ -4,12 +4,13 @@
 /// Own code rather than LAPACK: the matrices stay ≤ 300 × 300 (the sampler subsets beyond that), the
 /// loops are written so the compiler vectorises them (contiguous inner loops, SIMD accumulators for
 /// dot products), and benchmarks/bayesian-lab --suggestion-time measures the result against the
-/// issue's budgets. No extra system dependency for the Python wheel.
-enum DenseLinearAlgebra {
+/// issue's budgets; `bayesian-lab --linear-algebra` times it against NumPy's LAPACK. No extra
+/// system dependency for the Python wheel. (SPI-public only for that benchmark.)
+@_spi(Benchmarks) public enum DenseLinearAlgebra {
     /// Σ a[i]·b[i] with four independent SIMD accumulators (a plain reduction loop is not
     /// vectorised, as it would reassociate floating-point sums).
     @inline(__always)
-    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count: Int) -> Double {
+    public static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count: Int) -> Double {
         var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
         var i = 0
         while i + 8 <= count {
@@ -26,7 +27,7 @@ enum DenseLinearAlgebra {
     }
 
     /// Lower factor L of A + jitter·I (A symmetric positive definite); nil if a pivot is not positive.
-    static func cholesky(_ matrix: [Double], n: Int, jitter: Double) -> [Double]? {
+    public static func cholesky(_ matrix: [Double], n: Int, jitter: Double) -> [Double]? {
         var l = [Double](repeating: 0, count: n * n)
         var failed = false
         l.withUnsafeMutableBufferPointer { lBuffer in
@@ -50,7 +51,7 @@ enum DenseLinearAlgebra {
     }
 
     /// x with L x = b.
-    static func solveLower(_ l: [Double], n: Int, _ b: [Double]) -> [Double] {
+    public static func solveLower(_ l: [Double], n: Int, _ b: [Double]) -> [Double] {
         var x = b
         l.withUnsafeBufferPointer { l in
             x.withUnsafeMutableBufferPointer { x in
@@ -63,7 +64,7 @@ enum DenseLinearAlgebra {
     }
 
     /// x with Lᵀ x = b.
-    static func solveUpper(_ l: [Double], n: Int, _ b: [Double]) -> [Double] {
+    public static func solveUpper(_ l: [Double], n: Int, _ b: [Double]) -> [Double] {
         var x = b
         l.withUnsafeBufferPointer { l in
             x.withUnsafeMutableBufferPointer { x in
@@ -80,7 +81,7 @@ enum DenseLinearAlgebra {
 
     /// Solves L V = B in place for m right-hand sides stored row-major (B is n × m): the inner loop
     /// runs along a row of B, contiguous, so it vectorises.
-    static func solveLowerInPlace(_ l: [Double], n: Int, _ b: inout [Double], columns m: Int) {
+    public static func solveLowerInPlace(_ l: [Double], n: Int, _ b: inout [Double], columns m: Int) {
         l.withUnsafeBufferPointer { l in
             b.withUnsafeMutableBufferPointer { b in
                 let b = b.baseAddress!
@@ -100,7 +101,7 @@ enum DenseLinearAlgebra {
     }
 
     /// (L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹, with L⁻¹ from the many-right-hand-sides solve.
-    static func inverseFromCholesky(_ l: [Double], n: Int) -> [Double] {
+    public static func inverseFromCholesky(_ l: [Double], n: Int) -> [Double] {
         var inverseL = [Double](repeating: 0, count: n * n)
         for i in 0..<n { inverseL[i * n + i] = 1 }
         solveLowerInPlace(l, n: n, &inverseL, columns: n)

@@ -1,7 +1,7 @@
 // Runs the Bayesian sampler (or another built-in one) on the synthetic problems of the quality
 // protocol: 100 sequential trials per seed, regret at 20/50/100 as the median over seeds, and the
 // per-seed regrets at 50 so a change's effect on each seed is visible.
-// Usage: swift run -c release bayesian-lab [--problems branin2,hartmann6] [--seeds 10] [--first-seed 0] [--sampler bayesian] [--threads 2] [--suggestion-time 100,1000]
+// Usage: swift run -c release bayesian-lab [--problems branin2,hartmann6] [--seeds 10] [--first-seed 0] [--sampler bayesian] [--threads 2] [--suggestion-time 100,1000] [--linear-algebra]
 import Dispatch
 import Foundation
 import SweepKit
@@ -12,8 +12,10 @@ var firstSeed = 0
 var samplerName = "bayesian"
 var threads = 2
 var timing: [Int]? = nil
+var linearAlgebra = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let flag = arguments.next() {
+    if flag == "--linear-algebra" { linearAlgebra = true; continue }
     guard let value = arguments.next() else { fatalError("\(flag) needs a value") }
     switch flag {
     case "--problems": problemNames = value.split(separator: ",").map(String.init)
@@ -26,6 +28,10 @@ while let flag = arguments.next() {
     }
 }
 
+if linearAlgebra {
+    linearAlgebraTimes()
+    exit(0)
+}
 if let timing {
     try suggestionTimes(checkpoints: timing)
     exit(0)
