@@ -185,4 +185,43 @@ final class BayesianSamplerTests: XCTestCase {
         XCTAssertTrue(try sampler(after: 30) { x, y in 100 * pow(y - x * x, 2) + pow(1 - x, 2) }.useWarping)
         XCTAssertFalse(try sampler(after: 30) { x, y in sin(3 * x) + cos(2 * y) }.useWarping)
     }
+
+    /// Discrete expressions snap to one coordinate per value: the same value back, the same
+    /// coordinate for every point of a value's cell (so the GP sees repeated values as one point).
+    func testDiscreteCoordinatesSnapToOneCoordinatePerValue() {
+        let expressions: [ParameterExpression] = [
+            .randint(upper: 7), .qUniform(min: 0, max: 10, q: 3), .qLogUniform(min: 0, max: log(100), q: 5),
+            .qNormal(mu: 2, sigma: 3, q: 1), .qLogNormal(mu: 1, sigma: 0.5, q: 2),
+        ]
+        for logBase in [SearchSpace.naturalLogBase, 10] {
+            for expression in expressions {
+                var byValue: [String: Double] = [:]
+                for i in 0..<2000 {
+                    let u = (Double(i) + 0.5) / 2000
+                    let canonical = expression.canonicalCoordinate(u, logBase: logBase)
+                    let value = [u].withUnsafeBufferPointer { expression.value(at: $0, offset: 0, logBase: logBase) }
+                    let back = [canonical].withUnsafeBufferPointer { expression.value(at: $0, offset: 0, logBase: logBase) }
+                    XCTAssertEqual(back, value, "\(expression) at \(u)")
+                    if let seen = byValue[value.jsonText] { XCTAssertEqual(seen, canonical, "\(expression): one coordinate per value") }
+                    byValue[value.jsonText] = canonical
+                }
+            }
+        }
+        XCTAssertEqual(ParameterExpression.uniform(min: 0, max: 1).canonicalCoordinate(0.123, logBase: SearchSpace.naturalLogBase), 0.123)
+    }
+
+    /// A deterministic objective on a small discrete space: configurations are not re-evaluated
+    /// while unseen ones remain promising.
+    func testDiscreteSpacesAreNotResampledOverAndOver() throws {
+        let space = try SearchSpace(["a": .qUniform(min: 0, max: 10, q: 1), "b": .randint(upper: 8),
+                                     "c": .qLogUniform(min: 0, max: log(100), q: 5)])
+        let sweep = try sweep(space, seed: 0)
+        try sweep.run(maxTrials: 60) { trial in
+            let a = trial.params["a"]!.number!, b = trial.params["b"]!.number!, c = trial.params["c"]!.number!
+            return pow(a - 3, 2) + pow(b - 5, 2) + pow(c - 40, 2) / 100
+        }
+        let configurations = Set(sweep.trials.map { JSONValue.object($0.params).jsonText })
+        XCTAssertGreaterThanOrEqual(configurations.count, 55, "\(60 - configurations.count) repeated configurations")
+        XCTAssertEqual(sweep.best!.value!, 0)
+    }
 }

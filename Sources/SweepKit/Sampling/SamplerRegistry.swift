@@ -30,7 +30,8 @@ public final class SamplerRegistry: Sendable {
         }),
         (GridSampler.name, { space, _ throws(SweepKitError) in try GridSampler(space: space) }),
         (BayesianSampler.name, { space, algorithm throws(SweepKitError) in
-            try BayesianSampler(space: space, seed: UInt64(bitPattern: Int64(algorithm.seed ?? 0)))
+            try BayesianSampler(space: space, seed: UInt64(bitPattern: Int64(algorithm.seed ?? 0)),
+                                logBase: algorithm.logBase ?? SearchSpace.naturalLogBase)
         }),
     ]
 

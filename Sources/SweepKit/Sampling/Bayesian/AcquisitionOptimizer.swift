@@ -11,12 +11,14 @@ import Darwin
 ///    (so promising regions away from the current best get refined too), and the best observed point.
 /// 3. Each local search alternates L-BFGS on the numeric coordinates (in units of their length
 ///    scales, which equalises the curvature) with trying every option of each categorical
-///    coordinate, until neither changes anything.
+///    coordinate, until neither changes anything; discrete coordinates (randint, q*) then snap to
+///    their nearest value.
 struct AcquisitionOptimizer {
     let model: GaussianProcess
     /// The best (standardised) target so far: improvement is measured below it.
     let best: Double
-    let categories: [Int?]
+    let grid: CoordinateGrid
+    var categories: [Int?] { grid.categories }
     var candidateCount = 1024
     /// Perturbations of the best observed points (±0.2, ±0.05, ±0.01 per coordinate): they make the
     /// refinement of a good region precise (Branin to ~1e-5 within 50 trials).
@@ -30,7 +32,10 @@ struct AcquisitionOptimizer {
         return logExpectedImprovement(mean: prediction.mean, variance: prediction.variance, best: best)
     }
 
-    func maximize(startingNear incumbent: [Double], anchors: [[Double]] = [], random: inout SplitMix64) -> [Double] {
+    /// `taken`: points already evaluated or pending. On a discrete space the best point can be one
+    /// of them (the model's noise leaves an evaluated point some expected improvement); the best
+    /// point not taken is chosen instead, as long as there is one.
+    func maximize(startingNear incumbent: [Double], anchors: [[Double]] = [], taken: Set<[Double]> = [], random: inout SplitMix64) -> [Double] {
         let sobol = (try? SobolSequence(dimension: dimension, scrambleSeed: random.next()))
         var points: [[Double]] = []
         points.reserveCapacity(candidateCount + anchorCandidates)
@@ -67,22 +72,16 @@ struct AcquisitionOptimizer {
             starts.append(candidates[pick].point)
             weights[pick] = 0
         }
-        var result = candidates[top]
-        for start in starts {
-            let refined = localSearch(from: start)
-            if refined.value > result.value { result = refined }
+        var result: (point: [Double], value: Double)?
+        for candidate in starts.map(localSearch) + [candidates[top]] where !taken.contains(candidate.point) {
+            if candidate.value > result?.value ?? -.infinity { result = candidate }
         }
-        return result.point
+        if result == nil { result = candidates.filter { !taken.contains($0.point) }.max { $0.value < $1.value } }
+        return result?.point ?? candidates[top].point
     }
 
-    /// Categorical coordinates sit at the centre of their option's cell.
-    func snapped(_ x: [Double]) -> [Double] {
-        var x = x
-        for d in 0..<dimension {
-            if let count = categories[d] { x[d] = (Double(ParameterExpression.cell(x[d], count: count)) + 0.5) / Double(count) }
-        }
-        return x
-    }
+    /// Categorical and discrete coordinates sit on the values a trial can take.
+    func snapped(_ x: [Double]) -> [Double] { grid.snap(x) }
 
     func localSearch(from start: [Double]) -> (point: [Double], value: Double) {
         var current = (point: start, value: value(start))
@@ -106,7 +105,9 @@ struct AcquisitionOptimizer {
             }
             if !changed || numeric.count == dimension { break }
         }
-        return current
+        // Discrete coordinates moved freely in the gradient steps; put them back on their values.
+        let onGrid = snapped(current.point)
+        return onGrid == current.point ? current : (onGrid, value(onGrid))
     }
 
     /// L-BFGS on z = x / ℓ over the numeric coordinates.

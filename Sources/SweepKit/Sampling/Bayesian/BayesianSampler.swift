@@ -16,6 +16,8 @@ import Glibc
 ///   best 150 and the 150 most recent, so a suggestion stays bounded in time.
 /// - Acquisition: log expected improvement, maximised by `AcquisitionOptimizer` (Sobol and local
 ///   candidates, then L-BFGS from the best ones).
+/// - Discrete coordinates snap onto their values (`CoordinateGrid`), and an evaluated or pending
+///   configuration is not suggested again while another remains.
 /// - Pending trials (asked, not told) are fantasised at the current best value (constant liar), so
 ///   concurrent suggestions differ.
 /// - Failed trials are left out (their region stays uncertain); early-stopped (canceled) trials
@@ -37,32 +39,13 @@ public final class BayesianSampler: Sampler {
     private var observationsAtLastFit = 0
     private var fits = 0
 
-    /// Per coordinate: the number of options of a Choice (a categorical coordinate), else nil.
-    let categories: [Int?]
+    /// Which coordinates are categories or discrete, and how points snap onto their values.
+    let grid: CoordinateGrid
+    var categories: [Int?] { grid.categories }
 
-    public init(space: SearchSpace, seed: UInt64) throws(SweepKitError) {
+    public init(space: SearchSpace, seed: UInt64, logBase: Double = SearchSpace.naturalLogBase) throws(SweepKitError) {
         let dimension = space.dimension
-        var categories = [Int?](repeating: nil, count: dimension)
-        func mark(_ expression: ParameterExpression, at offset: Int) {
-            guard case .choice(let options) = expression else { return }
-            categories[offset] = options.count
-            var nested = offset + 1
-            for option in options {
-                guard case .nested(let entries) = option else { continue }
-                for entry in entries {
-                    if case .expression(let inner) = entry.content {
-                        mark(inner, at: nested)
-                        nested += inner.dimension
-                    }
-                }
-            }
-        }
-        var offset = 0
-        for parameter in space.parameters {
-            mark(parameter.expression, at: offset)
-            offset += parameter.expression.dimension
-        }
-        self.categories = categories
+        grid = CoordinateGrid(space: space, logBase: logBase)
         self.dimension = dimension
         self.seed = seed
         initialDesign = max(dimension + 1, 10)
@@ -74,7 +57,7 @@ public final class BayesianSampler: Sampler {
     public func observe(_ observation: TrialObservation) {
         finished.insert(observation.trialNumber)
         guard observation.state != .failed, let value = observation.value, value.isFinite else { return }
-        observed[observation.trialNumber] = (observation.point, observation.goal == .maximize ? -value : value)
+        observed[observation.trialNumber] = (grid.snap(observation.point), observation.goal == .maximize ? -value : value)
     }
 
     public func suggest(trialNumber: Int) throws(SweepKitError) -> [Double]? {
@@ -120,8 +103,9 @@ public final class BayesianSampler: Sampler {
             return sobol.point(index: UInt32(truncatingIfNeeded: trialNumber))  // degenerate: fall back to the design
         }
         var random = SplitMix64(seed: seed &+ UInt64(truncatingIfNeeded: trialNumber) &* 0x9E37_79B9)
-        let optimizer = AcquisitionOptimizer(model: model, best: incumbent, categories: categories)
-        return optimizer.maximize(startingNear: incumbentPoint, anchors: data.sorted { $0.value < $1.value }.prefix(8).map(\.point), random: &random)
+        let optimizer = AcquisitionOptimizer(model: model, best: incumbent, grid: grid)
+        return optimizer.maximize(startingNear: incumbentPoint, anchors: data.sorted { $0.value < $1.value }.prefix(8).map(\.point),
+                                  taken: Set(points), random: &random)
     }
 
     /// Maximum a posteriori hyperparameters: log marginal likelihood + log prior, by bounded L-BFGS
