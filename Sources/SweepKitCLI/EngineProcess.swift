@@ -9,7 +9,10 @@ enum EngineProcess {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["job", "run", name, "--workspace", workspace.root] + (failInterrupted ? ["--fail-interrupted"] : [])
         let log = workspace.paths(name).engineLog
-        FileManager.default.createFile(atPath: log, contents: nil)
+        // Appended to, so a resumed job keeps the log of its earlier engine runs.
+        if !FileManager.default.fileExists(atPath: log) {
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+        }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         handle.seekToEndOfFile()
         process.standardOutput = handle

@@ -14,7 +14,7 @@ enum ProcessRunner {
     static func run(_ arguments: [String], environment: [(key: String, value: String)]? = nil) throws(SweepKitError) -> Result {
         var template = Array("/tmp/sweepkit-run-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw FileSystem.failure("cannot create a temporary directory in", "/tmp") }
-        let directory = String(cString: template)
+        let directory = String(nulTerminated: template)
         defer {
             unlink("\(directory)/out"); unlink("\(directory)/err"); rmdir(directory)
         }

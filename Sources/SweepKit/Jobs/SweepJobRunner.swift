@@ -518,6 +518,6 @@ public final class SweepJobRunner {
         localtime_r(&now, &parts)
         var buffer = [CChar](repeating: 0, count: 32)
         strftime(&buffer, 32, "%Y-%m-%d %H:%M:%S", &parts)
-        return String(cString: buffer)
+        return String(nulTerminated: buffer)
     }
 }

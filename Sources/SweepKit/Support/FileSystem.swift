@@ -146,7 +146,7 @@ public enum FileSystem {
         if path.hasPrefix("/") { return path }
         var buffer = [CChar](repeating: 0, count: 4097)
         guard getcwd(&buffer, 4096) != nil else { return path }
-        let cwd = String(cString: buffer)
+        let cwd = String(nulTerminated: buffer)
         return path == "." ? cwd : "\(cwd)/\(path.hasPrefix("./") ? String(path.dropFirst(2)) : path)"
     }
 }

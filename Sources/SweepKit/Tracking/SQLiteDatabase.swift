@@ -34,13 +34,13 @@ final class SQLiteDatabase {
         let status = library.open(path, &handle, flags | 0x0001_0000, nil)  // | SQLITE_OPEN_NOMUTEX
         guard status == 0, handle != nil else {
             let message = handle.map { String(cString: library.errmsg($0)) } ?? "code \(status)"
-            library.close(handle)
+            _ = library.close(handle)  // a failed open still allocates a handle to release
             throw .internalFailure("cannot open the MLflow database \(path): \(message)")
         }
         _ = library.busyTimeout(handle, 20_000)  // MLflow's own setting: writers wait for each other
     }
 
-    deinit { library.close(handle) }
+    deinit { _ = library.close(handle) }
 
     /// Runs `sql` with `bindings` and returns every row.
     @discardableResult
