@@ -67,15 +67,7 @@ public final class GridSampler: Sampler {
     }
 
     static func count(_ option: ChoiceOption) -> Int {
-        nestedExpressions(option).reduce(1) { $0 &* count($1) }
-    }
-
-    static func nestedExpressions(_ option: ChoiceOption) -> [ParameterExpression] {
-        guard case .nested(let entries) = option else { return [] }
-        return entries.compactMap { entry in
-            if case .expression(let expression) = entry.content { return expression }
-            return nil
-        }
+        option.nestedExpressions.reduce(1) { $0 &* count($1) }
     }
 
     /// Writes the coordinates of combination `combination` of `expression` at `offset`.
@@ -86,8 +78,8 @@ public final class GridSampler: Sampler {
         for (index, option) in options.enumerated() {
             let optionCount = count(option)
             if local < optionCount {
-                point[offset] = (Double(index) + 0.5) / Double(options.count)
-                let nested = nestedExpressions(option)
+                point[offset] = ParameterExpression.cellCentre(index, count: options.count)
+                let nested = option.nestedExpressions
                 var nestedOffsets: [Int] = []
                 var cursor = nestedOffset
                 for expression in nested {

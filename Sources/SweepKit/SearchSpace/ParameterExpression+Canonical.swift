@@ -14,7 +14,7 @@ extension ParameterExpression {
         let unit: Double
         switch self {
         case .randint(let upper):
-            return (Double(Self.cell(u, count: upper)) + 0.5) / Double(upper)
+            return Self.cellCentre(Self.cell(u, count: upper), count: upper)
         case .qUniform(let lo, let hi, let q):
             let value = Self.quantizedNumber(Self.uniform(u, lo, hi), q)
             unit = (value - lo) / (hi - lo)

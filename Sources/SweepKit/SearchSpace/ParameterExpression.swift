@@ -93,6 +93,11 @@ public indirect enum ParameterExpression: Equatable, Sendable {
         return Swift.min(Int(x), count - 1)
     }
 
+    /// The coordinate at the centre of cell `index` of `count` (the inverse of `cell`).
+    static func cellCentre(_ index: Int, count: Int) -> Double {
+        (Double(index) + 0.5) / Double(count)
+    }
+
     static func uniform(_ u: Double, _ lo: Double, _ hi: Double) -> Double {
         Swift.min(hi, lo + u * (hi - lo))
     }
@@ -134,12 +139,17 @@ public enum ChoiceOption: Equatable, Sendable {
         }
     }
 
-    var nestedDimension: Int {
-        guard case .nested(let entries) = self else { return 0 }
-        return entries.reduce(0) { total, entry in
-            if case .expression(let expression) = entry.content { return total + expression.dimension }
-            return total
+    /// The expressions of a mapping option, in order (empty for a literal).
+    var nestedExpressions: [ParameterExpression] {
+        guard case .nested(let entries) = self else { return [] }
+        return entries.compactMap { entry in
+            if case .expression(let expression) = entry.content { return expression }
+            return nil
         }
+    }
+
+    var nestedDimension: Int {
+        nestedExpressions.reduce(0) { $0 + $1.dimension }
     }
 
     func value(at point: UnsafeBufferPointer<Double>, offset: Int, logBase: Double) -> JSONValue {

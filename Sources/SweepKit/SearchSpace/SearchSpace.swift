@@ -54,17 +54,31 @@ public struct SearchSpace: Equatable, Sendable {
 
     /// True when every parameter, nested ones included, is a `choice` (what grid sampling needs).
     public var isAllChoice: Bool {
-        parameters.allSatisfy { Self.isChoiceOnly($0.expression) }
+        var allChoice = true
+        forEachExpression { expression, _ in
+            if case .choice = expression {} else { allChoice = false }
+        }
+        return allChoice
     }
 
-    private static func isChoiceOnly(_ expression: ParameterExpression) -> Bool {
-        guard case .choice(let options) = expression else { return false }
-        return options.allSatisfy { option in
-            guard case .nested(let entries) = option else { return true }
-            return entries.allSatisfy { entry in
-                if case .expression(let nested) = entry.content { return isChoiceOnly(nested) }
-                return true
+    /// Visits every expression, nested ones included, with the offset of its first unit-cube
+    /// coordinate (the layout `values(at:)` reads).
+    func forEachExpression(_ body: (ParameterExpression, Int) -> Void) {
+        func visit(_ expression: ParameterExpression, at offset: Int) {
+            body(expression, offset)
+            guard case .choice(let options) = expression else { return }
+            var nested = offset + 1
+            for option in options {
+                for inner in option.nestedExpressions {
+                    visit(inner, at: nested)
+                    nested += inner.dimension
+                }
             }
+        }
+        var offset = 0
+        for parameter in parameters {
+            visit(parameter.expression, at: offset)
+            offset += parameter.expression.dimension
         }
     }
 }

@@ -40,12 +40,12 @@ struct AcquisitionOptimizer {
         var points: [[Double]] = []
         points.reserveCapacity(candidateCount + anchorCandidates)
         for i in 0..<candidateCount {
-            points.append(snapped(sobol?.point(index: UInt32(i)) ?? (0..<dimension).map { _ in SplitMix64.unitDouble(random.next()) }))
+            points.append(grid.snap(sobol?.point(index: UInt32(i)) ?? (0..<dimension).map { _ in SplitMix64.unitDouble(random.next()) }))
         }
         for i in 0..<anchorCandidates where !anchors.isEmpty {
             let anchor = anchors[i % anchors.count]
             let width = [0.2, 0.05, 0.01][i % 3]
-            points.append(snapped(anchor.map { min(max($0 + width * (SplitMix64.unitDouble(random.next()) * 2 - 1), 0), 1) }))
+            points.append(grid.snap(anchor.map { min(max($0 + width * (SplitMix64.unitDouble(random.next()) * 2 - 1), 0), 1) }))
         }
         var candidates: [(point: [Double], value: Double)] = []
         candidates.reserveCapacity(points.count)
@@ -56,7 +56,7 @@ struct AcquisitionOptimizer {
             }
         }
         let top = candidates.indices.max { candidates[$0].value < candidates[$1].value }!
-        var starts = [candidates[top].point, snapped(incumbent)]
+        var starts = [candidates[top].point, grid.snap(incumbent)]
         // Roulette: the weights are EI relative to the best candidate's.
         var weights = candidates.map { exp($0.value - candidates[top].value) }
         weights[top] = 0
@@ -80,9 +80,6 @@ struct AcquisitionOptimizer {
         return result?.point ?? candidates[top].point
     }
 
-    /// Categorical and discrete coordinates sit on the values a trial can take.
-    func snapped(_ x: [Double]) -> [Double] { grid.snap(x) }
-
     func localSearch(from start: [Double]) -> (point: [Double], value: Double) {
         var current = (point: start, value: value(start))
         let numeric = (0..<dimension).filter { categories[$0] == nil }
@@ -97,7 +94,7 @@ struct AcquisitionOptimizer {
                 guard let count = categories[d] else { continue }
                 for option in 0..<count {
                     var x = current.point
-                    x[d] = (Double(option) + 0.5) / Double(count)
+                    x[d] = ParameterExpression.cellCentre(option, count: count)
                     guard x[d] != current.point[d] else { continue }
                     let candidate = value(x)
                     if candidate > current.value + 1e-12 { current = (x, candidate); changed = true }
@@ -106,7 +103,7 @@ struct AcquisitionOptimizer {
             if !changed || numeric.count == dimension { break }
         }
         // Discrete coordinates moved freely in the gradient steps; put them back on their values.
-        let onGrid = snapped(current.point)
+        let onGrid = grid.snap(current.point)
         return onGrid == current.point ? current : (onGrid, value(onGrid))
     }
 

@@ -16,30 +16,12 @@ struct CoordinateGrid {
     init(space: SearchSpace, logBase: Double = SearchSpace.naturalLogBase) {
         var categories = [Int?](repeating: nil, count: space.dimension)
         var discrete = [ParameterExpression?](repeating: nil, count: space.dimension)
-        func mark(_ expression: ParameterExpression, at offset: Int) {
+        space.forEachExpression { expression, offset in
             switch expression {
-            case .randint, .qUniform, .qLogUniform, .qNormal, .qLogNormal:
-                discrete[offset] = expression
-            case .choice(let options):
-                categories[offset] = options.count
-                var nested = offset + 1
-                for option in options {
-                    guard case .nested(let entries) = option else { continue }
-                    for entry in entries {
-                        if case .expression(let inner) = entry.content {
-                            mark(inner, at: nested)
-                            nested += inner.dimension
-                        }
-                    }
-                }
-            default:
-                break
+            case .randint, .qUniform, .qLogUniform, .qNormal, .qLogNormal: discrete[offset] = expression
+            case .choice(let options): categories[offset] = options.count
+            default: break
             }
-        }
-        var offset = 0
-        for parameter in space.parameters {
-            mark(parameter.expression, at: offset)
-            offset += parameter.expression.dimension
         }
         self.categories = categories
         self.discrete = discrete
@@ -52,7 +34,7 @@ struct CoordinateGrid {
         var x = x
         for d in 0..<dimension {
             if let count = categories[d] {
-                x[d] = (Double(ParameterExpression.cell(x[d], count: count)) + 0.5) / Double(count)
+                x[d] = ParameterExpression.cellCentre(ParameterExpression.cell(x[d], count: count), count: count)
             } else if let expression = discrete[d] {
                 x[d] = expression.canonicalCoordinate(x[d], logBase: logBase)
             }

@@ -89,21 +89,11 @@ struct GaussianProcess {
         self.inverseLengthScales = inverseLengthScales
         self.isCategorical = isCategorical
         self.encoded = encoded
-        func scaledSquaredDistance(_ i: Int, _ j: Int) -> Double {
-            var total = 0.0
-            for c in 0..<d {
-                var difference = encoded[i * d + c] - encoded[j * d + c]
-                if isCategorical[c] { difference = difference == 0 ? 0 : 1 }
-                let scaled = difference * inverseLengthScales[c]
-                total += scaled * scaled
-            }
-            return total
-        }
         var matrix = [Double](repeating: 0, count: n * n)
         let signal = hyperparameters.signalVariance
         for i in 0..<n {
             for j in 0..<i {
-                let k = signal * Self.matern(scaledSquaredDistance(i, j))
+                let k = signal * Self.matern(Self.scaledSquaredDistance(encoded, i * d, encoded, j * d, isCategorical, inverseLengthScales))
                 matrix[i * n + j] = k
                 matrix[j * n + i] = k
             }
@@ -133,18 +123,26 @@ struct GaussianProcess {
         return x
     }
 
-    /// Σ ((x − xᵢ)/ℓ)² between an encoded query and stored point i; a categorical coordinate adds
-    /// (0 or 1)/ℓ².
+    /// Σ ((a − b)/ℓ)² between the encoded points starting at `aStart` in `a` and `bStart` in `b`;
+    /// a categorical coordinate adds (0 or 1)/ℓ². (The likelihood gradient has its own loop: it
+    /// needs the terms one by one.)
     @inline(__always)
-    private func scaledSquaredDistance(_ query: [Double], _ i: Int) -> Double {
+    static func scaledSquaredDistance(_ a: [Double], _ aStart: Int, _ b: [Double], _ bStart: Int,
+                                      _ isCategorical: [Bool], _ inverseLengthScales: [Double]) -> Double {
         var total = 0.0
-        for d in 0..<dimension {
-            var difference = query[d] - encoded[i * dimension + d]
+        for d in 0..<isCategorical.count {
+            var difference = a[aStart + d] - b[bStart + d]
             if isCategorical[d] { difference = difference == 0 ? 0 : 1 }
             let scaled = difference * inverseLengthScales[d]
             total += scaled * scaled
         }
         return total
+    }
+
+    /// Between an encoded query and stored point i.
+    @inline(__always)
+    private func scaledSquaredDistance(_ query: [Double], _ i: Int) -> Double {
+        Self.scaledSquaredDistance(query, 0, encoded, i * dimension, isCategorical, inverseLengthScales)
     }
 
     /// Matérn-5/2 as a function of the squared scaled distance t: (1 + √5t + 5t/3) e^−√5t.
@@ -162,16 +160,9 @@ struct GaussianProcess {
     }
 
     static func kernel(_ a: [Double], _ b: [Double], _ h: Hyperparameters, _ categories: [Int?]) -> Double {
-        var squared = 0.0
-        for d in 0..<a.count {
-            var difference = a[d] - b[d]
-            if let count = categories[d] {
-                difference = ParameterExpression.cell(a[d], count: count) == ParameterExpression.cell(b[d], count: count) ? 0 : 1
-            }
-            let scaled = difference / h.lengthScale(d)
-            squared += scaled * scaled
-        }
-        return h.signalVariance * matern(squared)
+        let distance = scaledSquaredDistance(encode(a, categories: categories), 0, encode(b, categories: categories), 0,
+                                             categories.map { $0 != nil }, (0..<a.count).map { 1 / h.lengthScale($0) })
+        return h.signalVariance * matern(distance)
     }
 
     /// Gradient of the log marginal likelihood with respect to `hyperparameters.values`:
