@@ -19,23 +19,31 @@ let package = Package(
     targets: [
         // JSON with ordered keys: shared by the engine and by plugins (which must not link the engine).
         .target(name: "SweepKitJSON"),
+        // The engine: search spaces, samplers, policies, plugins, the in-process sweep.
         .target(name: "SweepKit", dependencies: ["SweepKitJSON", "CSweepKit"]),
+        // Process groups, /proc, signals, file locks: the one layer a port to another OS fills in.
+        .target(name: "SweepKitPlatform"),
+        // What a sweep job is, and all the C API needs of one: spec, journal, report, workspace.
+        .target(name: "SweepKitJobs", dependencies: ["SweepKit", "SweepKitPlatform"]),
+        // What only the engine process needs: scheduling, trial launchers, MLflow stores.
+        .target(name: "SweepKitRunner", dependencies: ["SweepKit", "SweepKitJobs", "SweepKitPlatform"]),
         .target(name: "CSweepKit"),
         // What plugin authors import: Swift protocols over the C plugin vtable of sweepkit.h.
         .target(name: "SweepPluginKit", dependencies: ["CSweepKit", "SweepKitJSON"]),
-        .target(name: "SweepKitCAPI", dependencies: ["SweepKit", "CSweepKit"]),
+        .target(name: "SweepKitCAPI", dependencies: ["SweepKit", "SweepKitJobs", "CSweepKit"]),
         .systemLibrary(name: "CPython", path: "Sources/CPython"),
         // Calls only the C API (sweepkit.h); linking SweepKitCAPI provides the definitions.
         .target(name: "SweepKitPython", dependencies: ["CSweepKit", "SweepKitCAPI", "CPython"]),
         .executableTarget(
             name: "SweepKitCLI",
             dependencies: [
-                "SweepKit",
+                "SweepKit", "SweepKitJobs", "SweepKitRunner", "SweepKitPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
         .executableTarget(name: "swift-quickstart", dependencies: ["SweepKit"], path: "examples/swift-quickstart"),
         .testTarget(name: "SweepKitTests", dependencies: ["SweepKit"]),
+        .testTarget(name: "SweepKitJobsTests", dependencies: ["SweepKit", "SweepKitJobs", "SweepKitRunner", "SweepKitPlatform"]),
         .testTarget(name: "SweepKitCAPITests", dependencies: ["CSweepKit", "SweepKitCAPI"]),
     ]
 )

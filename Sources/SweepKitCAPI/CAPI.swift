@@ -157,6 +157,7 @@ public func skSweepFinishReason(_ handle: OpaquePointer?, _ out: CStringOut?) ->
 @_cdecl("sk_samplers")
 public func skSamplers(_ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in
+        try EngineAssembly.loadPlugins([])
         try output(JSONValue.array(SamplerRegistry.shared.names.map { .string($0) }).jsonText, to: out)
         return SK_OK
     }

@@ -1,4 +1,5 @@
 import SweepKit
+import SweepKitJobs
 import CSweepKit
 
 // The sweep-job part of sweepkit.h.

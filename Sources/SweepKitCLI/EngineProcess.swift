@@ -1,5 +1,8 @@
 import Foundation
 import SweepKit
+import SweepKitJobs
+import SweepKitRunner
+import SweepKitPlatform
 
 /// Starts a job's engine (`sweepkit job run NAME`) as a detached background process: its own
 /// session, output in the job's engine.log, so it outlives the shell command that submitted it.
@@ -34,7 +37,7 @@ struct JobStreamer {
     let name: String
 
     /// Returns the job's final status.
-    func follow() throws -> String {
+    func follow() throws -> JobStatus {
         let paths = workspace.paths(name)
         var report = try workspace.report(name)
         let out = FileHandle.standardOutput
@@ -52,10 +55,10 @@ struct JobStreamer {
                 try? handle.close()
             }
             report = try workspace.report(name)
-            if report.isFinished || (report.status == "NotResponding") { break }
+            if report.isFinished || report.status == .notResponding { break }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        var summary = "\nExecution Summary\n=================\nRunId: \(name)\nStatus: \(report.status)\(report.reason.map { " (\($0))" } ?? "")\n"
+        var summary = "\nExecution Summary\n=================\nRunId: \(name)\nStatus: \(report.status.rawValue)\(report.reason.map { " (\($0))" } ?? "")\n"
         if let best = report.best {
             summary += "Best trial: \(best.name) \(report.spec?.sweep.primaryMetric ?? "")=\(best.value.map { String($0) } ?? "-") params \(JSONValue.object(best.params).jsonText)\n"
         }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import SweepKit
+import SweepKitJobs
+import SweepKitRunner
+import SweepKitPlatform
 
 /// `sweepkit job ...`: the Azure CLI's `az ml job` verbs for sweep jobs, on this machine.
 struct JobCommand: ParsableCommand {
@@ -22,8 +25,8 @@ enum JobExit {
     static let invalid: Int32 = 2
     static let notFound: Int32 = 3
 
-    static func forStatus(_ status: String) -> ExitCode {
-        status == "Completed" ? .success : ExitCode(failedOrCanceled)
+    static func forStatus(_ status: JobStatus) -> ExitCode {
+        status == .completed ? .success : ExitCode(failedOrCanceled)
     }
 }
 
@@ -65,7 +68,6 @@ struct JobRun: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            SweepJobRunner.installSignalHandlers()
             var options = SweepJobRunner.Options()
             options.relaunchInterrupted = !failInterrupted
             if let poll = ProcessEnvironment.value("SWEEPKIT_METRIC_POLL_SECONDS").flatMap(Double.init), poll > 0 {
@@ -92,10 +94,10 @@ struct JobResume: ParsableCommand {
         try runReportingErrors {
             let report = try workspace.value.report(name)
             if report.isFinished {
-                print("job \(name) already ended: \(report.status)")
+                print("job \(name) already ended: \(report.status.rawValue)")
                 throw JobExit.forStatus(report.status)
             }
-            if report.status != "Running" {
+            if report.status != .running {
                 try EngineProcess.startDetached(workspace: workspace.value, name: name, failInterrupted: failInterrupted)
             }
             if stream {
@@ -130,7 +132,7 @@ struct JobList: ParsableCommand {
             if json { print(JSONValue.array(reports.map(\.json)).jsonText); return }
             for report in reports {
                 let best = report.best.flatMap { $0.value }.map { String($0) } ?? "-"
-                print([report.spec?.name ?? "", report.status, report.spec?.experimentName ?? "", "\(report.trials.count) trials",
+                print([report.spec?.name ?? "", report.status.rawValue, report.spec?.experimentName ?? "", "\(report.trials.count) trials",
                        "best \(best)"].joined(separator: "\t"))
             }
         }
@@ -174,7 +176,7 @@ struct JobCancel: ParsableCommand {
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, try !workspace.report(name).isFinished { Thread.sleep(forTimeInterval: 0.1) }
             let report = try workspace.report(name)
-            print("job \(name): \(report.status)")
+            print("job \(name): \(report.status.rawValue)")
         }
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
 import SweepKit
+import SweepKitJobs
+import SweepKitRunner
+import SweepKitPlatform
 
 /// A sweep YAML file in the Azure CLI v2 schema (`type: sweep`), turned into the engine's job
 /// JSON: relative paths resolved against the file's folder, defaults filled in as the Azure CLI does.
@@ -40,10 +43,11 @@ struct SweepFile {
         job = .object(document)
     }
 
-    /// The engine-level spec (search space, sampler, objective, limits, policy) of the file.
+    /// The engine-level spec (search space, sampler, objective, limits, policy) of the file, with
+    /// the plugins it names loaded (it is about to be assembled into an engine).
     var sweepSpec: SweepSpec {
         get throws {
-            for path in job.object?["plugins"]?.array ?? [] { try PluginLoader.load(path: path.string ?? "") }
+            try EngineAssembly.loadPlugins((job.object?["plugins"]?.array ?? []).map { FileSystem.absolute($0.string ?? "") })
             var object = JSONObject()
             for (key, value) in job.object ?? JSONObject() where SweepSpec.topLevelKeys.contains(key) { object[key] = value }
             return try SweepSpec(json: .object(object))

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import SweepKit
+import SweepKitJobs
+import SweepKitRunner
+import SweepKitPlatform
 
 /// `sweepkit`: run and inspect sweeps from the shell.
 ///
@@ -75,6 +78,7 @@ struct SamplersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "samplers", abstract: "List the registered samplers.")
 
     func run() throws {
+        try EngineAssembly.loadPlugins([])
         for entry in SamplerRegistry.shared.all { print("\(entry.name)\t\(entry.origin)") }
     }
 }

@@ -1,4 +1,7 @@
 import SweepKit
+import SweepKitJobs
+import SweepKitRunner
+import SweepKitPlatform
 import Yams
 
 /// Reads a YAML file into the engine's `JSONValue`, keeping mapping order (it is part of the

@@ -13,7 +13,7 @@ import Synchronization
 ///
 /// Thread-safe: every method may be called from any thread.
 public final class Sweep: Sendable {
-    /// The spec as run: for random sampling without a seed, the seed the engine drew.
+    /// The spec as run: with the defaults `SweepSpec.decidingDefaults` drew (a seed).
     public let spec: SweepSpec
     private let state: Mutex<State>
     private let valueRequirement = Atomic<Bool>(true)
@@ -39,17 +39,15 @@ public final class Sweep: Sendable {
         let deadline: ContinuousClock.Instant?
     }
 
-    /// Validates the spec completely and creates the sampler; nothing else happens until `ask`.
+    /// Validates the spec completely, decides its defaults and assembles the sampler and the
+    /// policy (`EngineAssembly`); nothing else happens until `ask`.
     public init(spec: SweepSpec) throws(SweepKitError) {
-        var spec = spec
-        if [RandomSampler.name, BayesianSampler.name].contains(spec.samplingAlgorithm.samplerName), spec.samplingAlgorithm.seed == nil {
-            spec.samplingAlgorithm.seed = Int.random(in: 0...Int(Int32.max))
-        }
-        let sampler = try SamplerRegistry.shared.makeSampler(for: spec.samplingAlgorithm, space: spec.searchSpace)
+        let spec = spec.decidingDefaults()
+        let sampler = try EngineAssembly.makeSampler(spec)
         self.spec = spec
         // Capped at ~30 years so the conversion to whole milliseconds cannot overflow.
         let deadline = spec.limits.timeout.map { ContinuousClock.now + .milliseconds(Int64((Swift.min($0, 1e9) * 1000).rounded())) }
-        let policy = try spec.earlyTermination?.makePolicy()
+        let policy = try EngineAssembly.makePolicy(spec)
         state = Mutex(State(sampler: sampler, policy: policy, deadline: deadline))
     }
 
@@ -162,7 +160,7 @@ public final class Sweep: Sendable {
 
     /// Restores a trial's reported values and a stop decision from a journal, without evaluating
     /// (used when a sweep job resumes).
-    func restore(curve number: Int, values: [Double], decision: TerminationDecision?) {
+    public func restore(curve number: Int, values: [Double], decision: TerminationDecision?) {
         state.withLock { state in
             guard number >= 0, number < state.curves.count else { return }
             state.curves[number].values = values.filter(\.isFinite)

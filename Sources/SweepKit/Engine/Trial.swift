@@ -1,25 +1,3 @@
-/// The state of a trial, with the Azure job-status names.
-public enum TrialState: String, Sendable, Equatable {
-    case running = "Running"
-    case completed = "Completed"
-    case failed = "Failed"
-    /// Stopped by an early-termination policy, a limit, or the user.
-    case canceled = "Canceled"
-
-    public var isFinished: Bool { self != .running }
-
-    /// Accepts the status names in any case (`completed`, `Completed`, ...).
-    public init?(name: String) {
-        switch name.lowercased() {
-        case "running": self = .running
-        case "completed", "complete": self = .completed
-        case "failed", "fail": self = .failed
-        case "canceled", "cancelled", "pruned": self = .canceled
-        default: return nil
-        }
-    }
-}
-
 /// One training run of a sweep: its hyperparameters and what became of it.
 public struct Trial: Sendable, Equatable {
     /// 0-based, in the order trials were asked.
@@ -36,7 +14,10 @@ public struct Trial: Sendable, Equatable {
 
     /// Parameters with nested mappings flattened to dotted names (`cond.kernel`), the form
     /// used for command-line substitution, environment variables and MLflow params.
-    public var flatParams: JSONObject {
+    public var flatParams: JSONObject { Self.flatten(params) }
+
+    /// `params` with nested mappings flattened to dotted names.
+    public static func flatten(_ params: JSONObject) -> JSONObject {
         var flat = JSONObject()
         func add(_ prefix: String, _ value: JSONValue) {
             if case .object(let object) = value {

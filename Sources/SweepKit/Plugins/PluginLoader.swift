@@ -101,14 +101,12 @@ public enum PluginLoader {
     public static func validName(_ pointer: UnsafePointer<CChar>?, path: String) throws(SweepKitError) -> String {
         guard let pointer else { throw .validation(field: "plugin", message: "\(path): its vtable has no name") }
         let name = String(cString: pointer)
-        let ok = !name.isEmpty && name.count <= 64 && name.unicodeScalars.first.map { ("a"..."z").contains($0) } == true
-            && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
-        guard ok else { throw .validation(field: "plugin", message: "\(path): invalid plugin name '\(name.prefix(80))' (expected [a-z][a-z0-9_]*)") }
+        guard PluginName.isValid(name) else { throw .validation(field: "plugin", message: "\(path): invalid plugin name '\(name.prefix(80))' (expected [a-z][a-z0-9_]*)") }
         return name
     }
 
     private static let environmentLoaded: Bool = {
-        guard let value = ProcessEnvironment.value("SWEEPKIT_PLUGIN_PATH") else { return true }
+        guard let value = getenv("SWEEPKIT_PLUGIN_PATH").map({ String(cString: $0) }) else { return true }
         for item in value.split(separator: ":") where !item.isEmpty {
             let path = String(item)
             let files = FileSystem.isDirectory(path)

@@ -36,7 +36,7 @@ extension ParameterExpression {
     }
 
     /// Integral values are written as integers so that `QUniform(1, 10, 2)` stays `[1, 10, 2]`.
-    static func number(_ x: Double) -> JSONValue {
+    public static func number(_ x: Double) -> JSONValue {
         x == x.rounded() && abs(x) < 0x1p53 ? .int(Int(x)) : .double(x)
     }
 }

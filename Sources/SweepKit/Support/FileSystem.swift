@@ -7,7 +7,7 @@ import Darwin
 /// The file operations the engine needs, on POSIX calls (the engine does not link Foundation, so
 /// the Python extension stays small). Errors become `SweepKitError.internalFailure` with the path.
 public enum FileSystem {
-    static func failure(_ what: String, _ path: String) -> SweepKitError {
+    public static func failure(_ what: String, _ path: String) -> SweepKitError {
         .internalFailure("\(what) \(path): \(String(cString: strerror(errno)))")
     }
 
@@ -34,6 +34,10 @@ public enum FileSystem {
     }
 
     public static func read(_ path: String) throws(SweepKitError) -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    public static func readBytes(_ path: String) throws(SweepKitError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw failure("cannot read", path) }
         defer { close(fd) }
@@ -45,7 +49,7 @@ public enum FileSystem {
             if count == 0 { break }
             bytes.append(contentsOf: buffer[0..<count])
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// Writes a file atomically: a temporary file, fsync, rename over the target.
@@ -64,7 +68,7 @@ public enum FileSystem {
         guard rename(temporary, path) == 0 else { throw failure("cannot rename onto", path) }
     }
 
-    static func writeAll(_ fd: Int32, _ text: String, path: String) throws(SweepKitError) {
+    public static func writeAll(_ fd: Int32, _ text: String, path: String) throws(SweepKitError) {
         var text = text
         let ok = text.withUTF8 { buffer -> Bool in
             var offset = 0
@@ -90,6 +94,40 @@ public enum FileSystem {
             if name != "." && name != ".." { names.append(name) }
         }
         return names
+    }
+
+    /// A new private directory under $TMPDIR (or /tmp).
+    public static func makeTemporaryDirectory(prefix: String) throws(SweepKitError) -> String {
+        let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
+        guard mkdtemp(&template) != nil else { throw failure("cannot create a temporary directory in", base) }
+        return String(nulTerminated: template)
+    }
+
+    /// Removes a file or a directory tree (like `rm -rf`); errors are ignored.
+    public static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            for name in entries(of: path) { removeTree("\(path)/\(name)") }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
+    /// The last `maxBytes` bytes of a file (all of it when shorter), without reading the rest.
+    public static func tail(_ path: String, maxBytes: Int) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let size = lseek(fd, 0, SEEK_END)
+        guard size >= 0 else { return nil }
+        let start = max(0, Int(size) - maxBytes)
+        var buffer = [UInt8](repeating: 0, count: Int(size) - start)
+        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(start)) }
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer[0..<count], as: UTF8.self)
     }
 
     /// Copies a directory tree (files, directories, symlinks), like `cp -a` without ownership.

@@ -55,7 +55,7 @@ public struct TerminationDecision: Sendable, Equatable {
         self.reason = reason
     }
 
-    init?(json: JSONValue?) {
+    public init?(json: JSONValue?) {
         guard let o = json?.object, case .int(let trial)? = o["trial"], case .int(let interval)? = o["interval"],
             let policy = o["policy"]?.string, let value = o["value"]?.number, let threshold = o["threshold"]?.number
         else { return nil }
@@ -80,17 +80,6 @@ extension TerminationPolicySpec {
         TerminationSchedule(delayEvaluation: delayEvaluation, evaluationInterval: evaluationInterval)
     }
 
-    /// The policy object for this spec (plugins are created through `PolicyRegistry`).
-    public func makePolicy() throws(SweepKitError) -> any EarlyTerminationPolicy {
-        switch kind {
-        case .bandit(let factor, let amount): return BanditPolicy(slackFactor: factor, slackAmount: amount)
-        case .medianStopping: return MedianStoppingPolicy()
-        case .truncationSelection(let percentage, let exclude):
-            return TruncationSelectionPolicy(percentage: percentage, excludeFinishedJobs: exclude)
-        case .plugin(let name, let options):
-            return try PolicyRegistry.shared.makePolicy(name: name, options: options)
-        }
-    }
 }
 
 /// Numbers in decisions' messages: short, but exact enough to check by hand.

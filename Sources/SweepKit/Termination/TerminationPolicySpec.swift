@@ -34,7 +34,7 @@ public struct TerminationPolicySpec: Equatable, Sendable {
         }
     }
 
-    static func canonicalType(_ name: String) -> String? {
+    public static func canonicalType(_ name: String) -> String? {
         switch String(name.lowercased().filter { $0 != "_" }) {
         case "bandit": return "bandit"
         case "medianstopping": return "median_stopping"
@@ -63,9 +63,11 @@ public struct TerminationPolicySpec: Equatable, Sendable {
             throw .validation(field: "\(field).type", message: "missing data for required field; expected bandit, median_stopping or truncation_selection")
         }
         guard let type = canonicalType(typeText) else {
+            // A plugin's name: whether such a policy is registered is decided when the engine is
+            // assembled (plugins load then), so parsing has no side effects.
             let name = typeText.lowercased()
-            guard PolicyRegistry.shared.contains(name) else {
-                throw .validation(field: "\(field).type", message: "Received unsupported value \(typeText) as the early termination policy; expected bandit, median_stopping, truncation_selection or a plugin policy (registered: \(PolicyRegistry.shared.names.joined(separator: ", ")))")
+            guard PluginName.isValid(name) else {
+                throw .validation(field: "\(field).type", message: "Received unsupported value \(typeText) as the early termination policy; expected bandit, median_stopping, truncation_selection or a plugin policy's name ([a-z][a-z0-9_]*)")
             }
             var options = object
             for key in ["type", "delay_evaluation", "evaluation_interval"] { options[key] = nil }

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SweepKit
+import SweepKitJobs
+import SweepKitPlatform
+
+/// Everything a trial attempt needs before it is launched: its folders (a copy of the code, its
+/// log folder), its command with the placeholders substituted, and its environment.
+struct TrialSetup {
+    let spec: SweepJobSpec
+    let paths: JobPaths
+    /// The interpreter `python` means for the trials.
+    let python: String
+
+    struct Folders {
+        let directory: String
+        let logDirectory: String
+        var exitStatus: String { "\(logDirectory)/exit_status" }
+    }
+
+    static func trialName(job: String, number: Int) -> String { "\(job)_\(number)" }
+
+    func folders(name: String, attempt: Int) -> Folders {
+        let folder = attempt == 1 ? name : "\(name)-attempt\(attempt)"
+        return Folders(directory: "\(paths.trials)/\(folder)", logDirectory: "\(paths.logs)/\(folder)")
+    }
+
+    func createFolders(_ folders: Folders) throws(SweepKitError) {
+        if let code = spec.trial.code {
+            try FileSystem.copyTree(from: code, to: folders.directory)
+        }
+        try FileSystem.createDirectory("\(folders.directory)/outputs")
+        try FileSystem.createDirectory(folders.logDirectory)
+    }
+
+    /// `environment` may name an interpreter or a virtualenv; otherwise `python` is the interpreter
+    /// that submitted the sweep (Azure environment names are accepted and ignored).
+    static func resolvePython(_ spec: SweepJobSpec) -> String {
+        if let environment = spec.trial.environment {
+            let path = FileSystem.absolute(environment)
+            if FileSystem.isDirectory(path), FileSystem.exists("\(path)/bin/python") { return "\(path)/bin/python" }
+            if !FileSystem.isDirectory(path), access(path, X_OK) == 0 { return path }
+        }
+        return spec.python ?? ProcessEnvironment.value("SWEEPKIT_PYTHON") ?? "python3"
+    }
+
+    func command(for trial: Trial) -> String {
+        CommandRendering.render(spec: spec, params: trial.params)
+    }
+
+    func environment(for trial: Trial, name: String, runID: String, experimentID: String, trackingURI: String)
+        throws(SweepKitError) -> [(key: String, value: String)]
+    {
+        try FileSystem.createDirectory(paths.bin)
+        // Shims, not symlinks: a virtualenv's interpreter finds its pyvenv.cfg from the path it
+        // was started by, so it must be exec'ed by its own path.
+        for alias in ["python", "python3"] where !FileSystem.exists("\(paths.bin)/\(alias)") {
+            let shim = "\(paths.bin)/\(alias)"
+            try FileSystem.writeAtomically(shim, "#!/bin/sh\nexec \(CommandTemplate.shellQuoted(python)) \"$@\"\n")
+            chmod(shim, 0o755)
+        }
+        var overrides: [(String, String)] = [
+            (JobProcesses.markerName, spec.name), ("SWEEPKIT_TRIAL", name), ("SWEEPKIT_TRIAL_NUMBER", String(trial.number)),
+            ("PYTHONUNBUFFERED", "1"),
+        ]
+        if trackingURI != "none" {
+            overrides += [("MLFLOW_TRACKING_URI", trackingURI), ("MLFLOW_RUN_ID", runID), ("MLFLOW_EXPERIMENT_ID", experimentID)]
+        }
+        for (key, value) in trial.flatParams {
+            overrides.append(("AZUREML_SWEEP_\(key.split(separator: ".").joined(separator: "_"))", CommandTemplate.format(value) ?? ""))
+        }
+        overrides += spec.trial.environmentVariables.map { ($0.key, $0.value) }
+        let replaced = Set(overrides.map(\.0) + ["PATH", "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID"])
+        var variables = ProcessEnvironment.current().filter { !replaced.contains($0.key) }
+        let path = ProcessEnvironment.value("PATH") ?? "/usr/local/bin:/usr/bin:/bin"
+        variables.append(("PATH", "\(paths.bin):\(path)"))
+        variables += overrides.map { (key: $0.0, value: $0.1) }
+        return variables
+    }
+}
