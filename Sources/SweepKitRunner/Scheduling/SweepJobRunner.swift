@@ -50,8 +50,11 @@ public final class SweepJobRunner {
     private let lock: EngineLock
 
     /// Runs (or resumes) job `name` in this process until it ends; returns its final report.
+    /// `store` replaces the tracking store the job's `tracking_uri` names (tests run the engine
+    /// against an in-memory one).
     public static func run(workspace: Workspace, name: String, options: Options = Options(),
-                           launcher: any TrialLauncher = LocalProcessLauncher()) throws(SweepKitError) -> JobReport {
+                           launcher: any TrialLauncher = LocalProcessLauncher(),
+                           store: (any TrackingStore)? = nil) throws(SweepKitError) -> JobReport {
         let paths = workspace.paths(name)
         guard FileSystem.exists(paths.journal) else {
             throw .validation(field: "name", message: "no job named '\(name)' in \(workspace.root)")
@@ -64,13 +67,13 @@ public final class SweepJobRunner {
         if state.isFinished { return try workspace.report(name) }
         guard let spec = state.spec else { throw .internalFailure("the journal of '\(name)' has no job spec") }
         let runner = try SweepJobRunner(paths: paths, spec: spec, entries: contents.entries, options: options, lock: lock,
-                                        launcher: launcher)
+                                        launcher: launcher, store: store)
         try runner.execute(replaying: contents.entries)
         return try workspace.report(name)
     }
 
     private init(paths: JobPaths, spec: SweepJobSpec, entries: [JournalEntry], options: Options, lock: EngineLock,
-                 launcher: any TrialLauncher) throws(SweepKitError) {
+                 launcher: any TrialLauncher, store: (any TrackingStore)?) throws(SweepKitError) {
         self.paths = paths
         self.spec = spec
         self.options = options
@@ -78,7 +81,11 @@ public final class SweepJobRunner {
         self.launcher = launcher
         recorder = try JobRecorder(path: paths.journal, entries: entries)
         setup = TrialSetup(spec: spec, paths: paths, python: TrialSetup.resolvePython(spec))
-        store = try TrackingStores.open(uri: spec.trackingURI, python: setup.python)
+        if let store {
+            self.store = store
+        } else {
+            self.store = try TrackingStores.open(uri: spec.trackingURI, python: setup.python)
+        }
         log = SweepLog(path: paths.log, progress: options.progress)
         // The runner enforces timeout and concurrency itself (across restarts); the in-process
         // sweep keeps the sampler, max_total_trials and the best trial.
@@ -87,7 +94,7 @@ public final class SweepJobRunner {
         inner.limits.maxConcurrentTrials = nil
         try EngineAssembly.loadPlugins(spec.plugins)
         sweep = try Sweep(spec: inner)
-        sweep.requiresValue = spec.trackingURI != "none"
+        sweep.requiresValue = self.store.uri != "none"
     }
 
     // MARK: - The loop
@@ -227,12 +234,12 @@ public final class SweepJobRunner {
             switch launcher.poll(trial.launched, exitStatusPath: trial.folders.exitStatus) {
             case .ended(let exit):
                 running[number] = nil
-                try readMetrics(&trial)
+                try readMetrics(&trial, afterExit: true)
                 try conclude(trial, exit: exit)
                 continue
             case .vanished:
                 running[number] = nil
-                try readMetrics(&trial)
+                try readMetrics(&trial, afterExit: true)
                 try handleVanished(trial)
                 continue
             case .running:
@@ -253,11 +260,17 @@ public final class SweepJobRunner {
         }
     }
 
-    /// Reads the trial's new metric points; each finite one is an interval for the policy.
-    func readMetrics(_ trial: inout RunningTrial) throws(SweepKitError) {
+    /// Reads the trial's new metric points; each finite one is an interval for the policy. After
+    /// the trial's process ended on its own, the points it logged last are recorded in its curve
+    /// without a decision: a trial that finished before the engine read its end is not stopped.
+    func readMetrics(_ trial: inout RunningTrial, afterExit: Bool = false) throws(SweepKitError) {
         let points = try store.newMetricPoints(runID: trial.runID, key: spec.sweep.primaryMetric, cursor: &trial.cursor)
         trial.history += points
         guard trial.stopReason == nil else { return }
+        if afterExit {
+            sweep.restore(curve: trial.number, values: sweep.curve(trial.number) + points.map(\.value).filter(\.isFinite), decision: nil)
+            return
+        }
         for point in points where point.value.isFinite {
             guard let decision = try sweep.report(trial.number, value: point.value) else { continue }
             try recorder.record(.trialStopping(number: trial.number, decision: decision))

@@ -31,6 +31,12 @@ public struct MetricPoint: Equatable, Sendable {
     public let step: Int
     public let value: Double
     public let timestamp: Int64
+
+    public init(step: Int, value: Double, timestamp: Int64) {
+        self.step = step
+        self.value = value
+        self.timestamp = timestamp
+    }
 }
 
 /// MLflow's run statuses.
