@@ -34,10 +34,11 @@ let package = Package(
         .systemLibrary(name: "CPython", path: "Sources/CPython"),
         // Calls only the C API (sweepkit.h); linking SweepKitCAPI provides the definitions.
         .target(name: "SweepKitPython", dependencies: ["CSweepKit", "SweepKitCAPI", "CPython"]),
+        // The CLI prints a job's progress with the C API's Swift layer (JobProgress), as Python does.
         .executableTarget(
             name: "SweepKitCLI",
             dependencies: [
-                "SweepKit", "SweepKitJobs", "SweepKitRunner", "SweepKitPlatform",
+                "SweepKit", "SweepKitJobs", "SweepKitRunner", "SweepKitPlatform", "SweepKitCAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),

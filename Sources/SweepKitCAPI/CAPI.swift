@@ -46,11 +46,16 @@ public func skSpecAdvice(_ specJSON: UnsafePointer<CChar>?, _ out: CStringOut?) 
 }
 
 @_cdecl("sk_space_normalize")
-public func skSpaceNormalize(_ spaceJSON: UnsafePointer<CChar>?, _ form: Int32, _ out: CStringOut?) -> sk_status {
+public func skSpaceNormalize(_ spaceJSON: UnsafePointer<CChar>?, _ form: sk_space_form, _ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in
-        guard form == 0 || form == 1 else { throw .misuse("form must be 0 (wire) or 1 (yaml), got \(form)") }
+        let written: SearchSpace.Form
+        switch form {
+        case SK_SPACE_WIRE: written = .wire
+        case SK_SPACE_YAML: written = .yaml
+        default: throw .misuse("form must be SK_SPACE_WIRE or SK_SPACE_YAML, got \(form.rawValue)")
+        }
         let space = try SearchSpace(jsonText: requireString(spaceJSON, "space_json"))
-        try output(space.json(form: form == 0 ? .wire : .yaml).jsonText, to: out)
+        try output(space.json(form: written).jsonText, to: out)
         return SK_OK
     }
 }
@@ -148,8 +153,9 @@ public func skSweepTrials(_ handle: OpaquePointer?, _ out: CStringOut?) -> sk_st
 @_cdecl("sk_sweep_finish_reason")
 public func skSweepFinishReason(_ handle: OpaquePointer?, _ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in
-        guard let reason = try SweepHandles.sweep(handle).finishReason else { return SK_DONE }
-        try output(reason, to: out)
+        let reason = try SweepHandles.sweep(handle).finishReason
+        guard let out else { throw .misuse("the output pointer must not be NULL") }
+        if let reason { try output(reason, to: out) } else { out.pointee = nil }
         return SK_OK
     }
 }
@@ -164,10 +170,22 @@ public func skSamplers(_ out: CStringOut?) -> sk_status {
 }
 
 @_cdecl("sk_sobol_points")
-public func skSobolPoints(_ dimension: UInt32, _ n: UInt32, _ scrambled: Int32, _ seed: Int64, _ out: UnsafeMutablePointer<Double>?) -> sk_status {
+public func skSobolPoints(_ dimension: UInt32, _ n: UInt32, _ mode: sk_sobol_mode, _ seed: Int64, _ out: UnsafeMutablePointer<Double>?) -> sk_status {
     apiCall { () throws(SweepKitError) in
+        let scrambled: Bool
+        switch mode {
+        case SK_SOBOL_PLAIN: scrambled = false
+        case SK_SOBOL_SCRAMBLED: scrambled = true
+        default: throw .misuse("mode must be SK_SOBOL_PLAIN or SK_SOBOL_SCRAMBLED, got \(mode.rawValue)")
+        }
+        // Both factors are 32-bit, so the product cannot overflow 64 bits; it is bounded before
+        // anything is allocated or written.
+        let count = UInt64(dimension) * UInt64(n)
+        guard count <= UInt64(SK_SOBOL_MAX_VALUES) else {
+            throw .validation(field: "n", message: "n * dimension = \(count) values exceeds the maximum of \(SK_SOBOL_MAX_VALUES) per call")
+        }
         guard let out else { throw .misuse("out must not be NULL") }
-        let sequence = try SobolSequence(dimension: Int(dimension), scrambleSeed: scrambled != 0 ? UInt64(bitPattern: seed) : nil)
+        let sequence = try SobolSequence(dimension: Int(dimension), scrambleSeed: scrambled ? UInt64(bitPattern: seed) : nil)
         for i in 0..<n {
             let point = sequence.point(index: i)
             for (d, x) in point.enumerated() { out[Int(i) * Int(dimension) + d] = x }

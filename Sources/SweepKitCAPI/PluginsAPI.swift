@@ -12,14 +12,20 @@ public func skPluginLoad(_ path: UnsafePointer<CChar>?, _ out: CStringOut?) -> s
     }
 }
 
+@_cdecl("sk_plugin_register")
+public func skPluginRegister(_ entry: sk_plugin_entry?, _ origin: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
+    apiCall { () throws(SweepKitError) in
+        guard let entry else { throw .misuse("entry must not be NULL") }
+        let info = try PluginLoader.register(entry: entry, origin: origin.map { String(cString: $0) } ?? "registered")
+        if let out { try output(info.json.jsonText, to: out) }
+        return SK_OK
+    }
+}
+
 @_cdecl("sk_plugin_register_sampler")
 public func skPluginRegisterSampler(_ vtable: UnsafePointer<sk_sampler_vtable>?, _ origin: UnsafePointer<CChar>?) -> sk_status {
     apiCall { () throws(SweepKitError) in
         guard let vtable else { throw .misuse("vtable must not be NULL") }
-        guard vtable.pointee.header.abi_version == UInt32(SK_PLUGIN_ABI_VERSION),
-            vtable.pointee.header.struct_size >= UInt32(MemoryLayout<sk_sampler_vtable>.size),
-            vtable.pointee.header.kind == SK_PLUGIN_SAMPLER.rawValue
-        else { throw .validation(field: "plugin", message: "the vtable is not a version \(SK_PLUGIN_ABI_VERSION) sampler vtable") }
         let origin = origin.map { String(cString: $0) } ?? "registered"
         let name = try PluginLoader.validName(vtable.pointee.header.name, path: origin)
         try PluginLoader.registerSampler(vtable, name: name, origin: origin)

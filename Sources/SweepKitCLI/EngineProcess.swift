@@ -3,6 +3,7 @@ import SweepKit
 import SweepKitJobs
 import SweepKitRunner
 import SweepKitPlatform
+import SweepKitCAPI
 
 /// Starts a job's engine (`sweepkit job run NAME`) as a detached background process: its own
 /// session, output in the job's engine.log, so it outlives the shell command that submitted it.
@@ -31,38 +32,25 @@ enum EngineProcess {
     }
 }
 
-/// `stream`: prints sweep.log as it grows, then an execution summary when the sweep ends.
+/// `stream`: prints sweep.log as it grows, then an execution summary when the sweep ends (the
+/// text of `JobProgress`, which `jobs.stream` in Python prints too).
 struct JobStreamer {
     let workspace: Workspace
     let name: String
 
     /// Returns the job's final status.
     func follow() throws -> JobStatus {
-        let paths = workspace.paths(name)
-        var report = try workspace.report(name)
         let out = FileHandle.standardOutput
-        out.write(Data("RunId: \(name)\nWeb View: file://\(paths.directory)\n\n".utf8))
-        var offset: UInt64 = 0
+        var offset: Int64 = 0
+        var first = true
         while true {
-            if let handle = FileHandle(forReadingAtPath: paths.log) {
-                handle.seek(toFileOffset: offset)
-                let data = handle.readDataToEndOfFile()
-                if let last = data.lastIndex(of: UInt8(ascii: "\n")) {
-                    let complete = data[data.startIndex...last]
-                    out.write(complete)
-                    offset += UInt64(complete.count)
-                }
-                try? handle.close()
-            }
-            report = try workspace.report(name)
-            if report.isFinished || report.status == .notResponding { break }
+            let step = try JobProgress.read(workspace: workspace, name: name, offset: offset)
+            if first { out.write(Data(step.header.utf8)) }
+            out.write(Data(step.text.utf8))
+            first = false
+            offset = step.offset
+            if step.over { return step.status }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        var summary = "\nExecution Summary\n=================\nRunId: \(name)\nStatus: \(report.status.rawValue)\(report.reason.map { " (\($0))" } ?? "")\n"
-        if let best = report.best {
-            summary += "Best trial: \(best.name) \(report.spec?.sweep.primaryMetric ?? "")=\(best.value.map { String($0) } ?? "-") params \(JSONValue.object(best.params).jsonText)\n"
-        }
-        out.write(Data(summary.utf8))
-        return report.status
     }
 }

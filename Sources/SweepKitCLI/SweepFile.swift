@@ -15,24 +15,7 @@ struct SweepFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw SweepKitError.validation(field: "--file", message: "cannot read \(path)")
         }
-        guard case .object(var document) = try YAMLDocument.load(text, file: path) else {
-            throw SweepKitError.validation(field: "", message: "\(path): a sweep file must be a mapping")
-        }
-        guard document["type"] == .string("sweep") else {
-            let given = document["type"]?.jsonText ?? "nothing"
-            throw SweepKitError.validation(field: "type", message: "Unsupported job type: \(given); a sweep file has `type: sweep`")
-        }
-        let folder = URL(fileURLWithPath: FileSystem.absolute(path)).deletingLastPathComponent().path
-        if case .object(var trial)? = document["trial"], let code = trial["code"]?.string {
-            trial["code"] = .string(code.hasPrefix("/") ? code : URL(fileURLWithPath: folder).appendingPathComponent(code).standardized.path)
-            document["trial"] = .object(trial)
-        }
-        if case .array(let plugins)? = document["plugins"] {
-            document["plugins"] = .array(plugins.map { item in
-                guard let path = item.string, !path.hasPrefix("/") else { return item }
-                return .string(URL(fileURLWithPath: folder).appendingPathComponent(path).standardized.path)
-            })
-        }
+        var document = try SweepJobSpec.resolvingSweepFile(try YAMLDocument.load(text, file: path), path: path)
         if let name { document["name"] = .string(name) }
         if document["experiment_name"] == nil {
             document["experiment_name"] = .string(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).lastPathComponent)

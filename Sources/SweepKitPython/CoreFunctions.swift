@@ -44,7 +44,9 @@ enum CoreFunctions {
         guard checkArgumentCount(nargs, 2, "normalize_space"), let args else { return nil }
         let form = PyLong_AsLong(args[1])
         if form == -1, PyErr_Occurred() != nil { return nil }
-        return normalize(args) { sk_space_normalize($0, Int32(clamping: form), $1) }
+        // Out-of-range values reach the engine as a value no form has, and are SK_MISUSE there.
+        let code = sk_space_form(rawValue: UInt32(exactly: form) ?? UInt32.max)
+        return normalize(args) { sk_space_normalize($0, code, $1) }
     }
 
     static let sweepCreate: Fast = { _, args, nargs in
@@ -181,12 +183,16 @@ enum CoreFunctions {
         let dimension = PyLong_AsLong(args[0]), n = PyLong_AsLong(args[1])
         let scrambled = PyObject_IsTrue(args[2]), seed = PyLong_AsLongLong(args[3])
         if PyErr_Occurred() != nil { return nil }
-        guard dimension >= 0, n >= 0, dimension <= Int(UInt32.max), n <= Int(UInt32.max), dimension * n <= 1 << 28 else {
-            return raise(SK_INVALID, "sobol_points: dimension and n must be non-negative and dimension * n at most 2^28")
+        if scrambled < 0 { return nil }
+        // Bounded without multiplying first (the product of two large values would overflow).
+        let limit = Int(SK_SOBOL_MAX_VALUES)
+        guard dimension >= 0, n >= 0, dimension <= limit, n <= limit, dimension == 0 || n <= limit / dimension else {
+            return raise(SK_INVALID, "sobol_points: dimension and n must be non-negative and dimension * n at most \(limit)")
         }
         var values = [Double](repeating: 0, count: dimension * n)
+        let mode = scrambled == 1 ? SK_SOBOL_SCRAMBLED : SK_SOBOL_PLAIN
         let status = values.withUnsafeMutableBufferPointer { buffer in
-            withoutGIL { sk_sobol_points(UInt32(dimension), UInt32(n), scrambled, seed, buffer.baseAddress) }
+            withoutGIL { sk_sobol_points(UInt32(dimension), UInt32(n), mode, seed, buffer.baseAddress) }
         }
         guard status == SK_OK else { return raiseLastError(status) }
         return values.withUnsafeBytes { bytes in

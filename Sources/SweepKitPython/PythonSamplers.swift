@@ -72,37 +72,37 @@ enum PythonSamplers {
     }
 
     static let suggest: @convention(c) (UnsafeMutableRawPointer?, Int64, UnsafeMutablePointer<Double>?, UInt32, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 = { state, number, out, dimension, error in
-        guard let state, let out else { return -1 }
+        guard let state, let out else { return SK_PLUGIN_ERROR.rawValue }
         let gil = PyGILState_Ensure()
         defer { PyGILState_Release(gil) }
         let sampler = state.assumingMemoryBound(to: PyObject.self)
-        guard let method = PyObject_GetAttrString(sampler, "suggest") else { error?.pointee = takeError(); return -1 }
+        guard let method = PyObject_GetAttrString(sampler, "suggest") else { error?.pointee = takeError(); return SK_PLUGIN_ERROR.rawValue }
         let arguments = PyTuple_New(2)!
         PyTuple_SetItem(arguments, 0, PyLong_FromLongLong(number))
         PyTuple_SetItem(arguments, 1, PyLong_FromLong(Int(dimension)))
         let result = PyObject_CallObject(method, arguments)
         skpy_decref(arguments); skpy_decref(method)
-        guard let result else { error?.pointee = takeError(); return -1 }
+        guard let result else { error?.pointee = takeError(); return SK_PLUGIN_ERROR.rawValue }
         defer { skpy_decref(result) }
-        if skpy_is_none(result) == 1 { return 1 }
+        if skpy_is_none(result) == 1 { return SK_PLUGIN_DONE.rawValue }
         guard let sequence = PySequence_Fast(result, "suggest must return a list of floats or None") else {
-            error?.pointee = takeError(); return -1
+            error?.pointee = takeError(); return SK_PLUGIN_ERROR.rawValue
         }
         defer { skpy_decref(sequence) }
         guard PySequence_Size(sequence) == Int(dimension) else {
             error?.pointee = strdup("suggest returned \(PySequence_Size(sequence)) coordinates, the space has \(dimension)")
-            return -1
+            return SK_PLUGIN_ERROR.rawValue
         }
         for i in 0..<Int(dimension) {
-            guard let item = PySequence_GetItem(sequence, i) else { error?.pointee = takeError(); return -1 }
+            guard let item = PySequence_GetItem(sequence, i) else { error?.pointee = takeError(); return SK_PLUGIN_ERROR.rawValue }
             out[i] = PyFloat_AsDouble(item)
             skpy_decref(item)
-            if PyErr_Occurred() != nil { error?.pointee = takeError(); return -1 }
+            if PyErr_Occurred() != nil { error?.pointee = takeError(); return SK_PLUGIN_ERROR.rawValue }
         }
-        return 0
+        return SK_PLUGIN_OK.rawValue
     }
 
-    static let observe: @convention(c) (UnsafeMutableRawPointer?, Int64, UnsafePointer<Double>?, UInt32, Int32, Double, Int32) -> Void = { state, number, point, dimension, trialState, value, maximize in
+    static let observe: @convention(c) (UnsafeMutableRawPointer?, Int64, UnsafePointer<Double>?, UInt32, Int32, Double, Int32) -> Void = { state, number, point, dimension, trialState, value, goal in
         guard let state else { return }
         let gil = PyGILState_Ensure()
         defer { PyGILState_Release(gil) }
@@ -110,13 +110,15 @@ enum PythonSamplers {
         guard PyObject_HasAttrString(sampler, "observe") == 1, let method = PyObject_GetAttrString(sampler, "observe") else { return }
         let coordinates = PyList_New(Int(dimension))!
         for i in 0..<Int(dimension) { PyList_SetItem(coordinates, i, PyFloat_FromDouble(point?[i] ?? .nan)) }
-        let states = ["running", "completed", "failed", "canceled"]
+        // The names sweepkit.register_sampler documents, by sk_trial_state value.
+        let states: [Int32: String] = [Int32(SK_TRIAL_RUNNING.rawValue): "running", Int32(SK_TRIAL_COMPLETED.rawValue): "completed",
+                                       Int32(SK_TRIAL_FAILED.rawValue): "failed", Int32(SK_TRIAL_CANCELED.rawValue): "canceled"]
         let arguments = PyTuple_New(5)!
         PyTuple_SetItem(arguments, 0, PyLong_FromLongLong(number))
         PyTuple_SetItem(arguments, 1, coordinates)
-        PyTuple_SetItem(arguments, 2, makeString(states[Int(max(0, min(3, trialState)))]))
+        PyTuple_SetItem(arguments, 2, makeString(states[trialState] ?? "canceled"))
         PyTuple_SetItem(arguments, 3, value.isNaN ? skpy_none() : PyFloat_FromDouble(value))
-        PyTuple_SetItem(arguments, 4, maximize != 0 ? skpy_true() : skpy_false())
+        PyTuple_SetItem(arguments, 4, goal == Int32(SK_GOAL_MAXIMIZE.rawValue) ? skpy_true() : skpy_false())
         let result = PyObject_CallObject(method, arguments)
         skpy_decref(arguments); skpy_decref(method)
         if let result { skpy_decref(result) } else { PyErr_Clear() }  // observe cannot fail a sweep

@@ -2,7 +2,9 @@
 ///
 /// Lifecycle: one instance per sweep; `evaluate` is called when a trial reports interval N and the
 /// sweep's schedule (evaluation_interval, delay_evaluation) applies, with every trial's curve so
-/// far. Return a `StopDecision` to stop the trial, nil to let it run. Export it with
+/// far. Return a `StopDecision` to stop the trial, nil to let it run (the kit writes the C result
+/// codes of whichever plugin ABI the host speaks). Calls on one instance never overlap; instances
+/// of different sweeps may run concurrently. Export it with
 /// `exportPolicy(MyPolicy.self, hostABI: abi)` from `@_cdecl("sweepkit_plugin")`.
 public protocol PolicyPlugin: AnyObject {
     static var name: String { get }

@@ -7,6 +7,8 @@
 /// unit cube (`configuration.dimension` coordinates in [0, 1]; the host maps them to values through
 /// the search space's inverse CDFs), or nil when there is nothing left to propose. `observe` tells
 /// you how each trial ended. Throwing fails the sweep cleanly with your error's description.
+/// The host never calls one instance from two threads at once; instances of different sweeps (and
+/// their `init`s) may run concurrently, so state shared between instances must be thread-safe.
 /// Export it with one line: `@_cdecl("sweepkit_plugin") public func plugin(_ abi: UInt32) -> UnsafeRawPointer? { exportSampler(MySampler.self, hostABI: abi) }`.
 public protocol SamplerPlugin: AnyObject {
     /// The name users select it by (`sampling_algorithm="tpe"`): [a-z][a-z0-9_]*.

@@ -67,7 +67,7 @@ final class CAPITests: XCTestCase {
         sk_sweep_free(sweep)  // a second free is ignored
         XCTAssertEqual(sk_sweep_ask(sweep, &number, &out), SK_MISUSE)
         XCTAssertEqual(sk_sweep_tell(sweep, 0, SK_TRIAL_COMPLETED, 1, nil), SK_MISUSE)
-        XCTAssertEqual(sk_space_normalize("{}", 7, &out), SK_MISUSE)
+        XCTAssertEqual(sk_space_normalize("{}", sk_space_form(rawValue: 7), &out), SK_MISUSE)
     }
 
     func testTellRejectsUnknownTrialsStatesAndNonFiniteValues() {
@@ -89,9 +89,9 @@ final class CAPITests: XCTestCase {
 
     func testSpaceNormalizeConvertsBetweenForms() {
         var out: UnsafeMutablePointer<CChar>?
-        XCTAssertEqual(sk_space_normalize(#"{"lr": {"type": "uniform", "min_value": 0.1, "max_value": 1}}"#, 0, &out), SK_OK)
+        XCTAssertEqual(sk_space_normalize(#"{"lr": {"type": "uniform", "min_value": 0.1, "max_value": 1}}"#, SK_SPACE_WIRE, &out), SK_OK)
         XCTAssertEqual(takeString(out), #"{"lr":["uniform",[0.1,1]]}"#)
-        XCTAssertEqual(sk_space_normalize(#"{"lr": ["quniform", [1, 10, 2]]}"#, 1, &out), SK_OK)
+        XCTAssertEqual(sk_space_normalize(#"{"lr": ["quniform", [1, 10, 2]]}"#, SK_SPACE_YAML, &out), SK_OK)
         XCTAssertEqual(takeString(out), #"{"lr":{"type":"quniform","min_value":1,"max_value":10,"q":2}}"#)
     }
 

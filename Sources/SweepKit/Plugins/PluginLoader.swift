@@ -25,7 +25,8 @@ public enum PluginLoader {
     private static let loaded = Mutex<[Info]>([])
     private static let environmentErrors = Mutex<[String]>([])
 
-    /// Plugins loaded so far (from SWEEPKIT_PLUGIN_PATH, `load`, or a job's `plugins`).
+    /// Plugins registered so far (from SWEEPKIT_PLUGIN_PATH, `load`, a job's `plugins`, an entry
+    /// function or a binding's vtable).
     public static var all: [Info] { loaded.withLock { $0 } }
     /// Why libraries named by SWEEPKIT_PLUGIN_PATH were refused.
     public static var environmentProblems: [String] { environmentErrors.withLock { $0 } }
@@ -36,6 +37,10 @@ public enum PluginLoader {
         loadEnvironmentOnce()
         return try loadLibrary(rawPath)
     }
+
+    /// The plugin ABI versions this host loads, newest first: a version 1 vtable has today's layout
+    /// and its policy results are translated (`PluginResults`).
+    public static let supportedABIVersions: [UInt32] = Array((UInt32(SK_PLUGIN_ABI_VERSION_OLDEST)...UInt32(SK_PLUGIN_ABI_VERSION)).reversed())
 
     /// `load` without the SWEEPKIT_PLUGIN_PATH step (which itself loads through here: calling back
     /// into the once-initialiser from inside it would deadlock).
@@ -49,52 +54,87 @@ public enum PluginLoader {
         guard let symbol = dlsym(handle, SK_PLUGIN_ENTRY_SYMBOL) else {
             throw .validation(field: "plugin", message: "\(path) is not a SweepKit plugin: it does not export '\(SK_PLUGIN_ENTRY_SYMBOL)'")
         }
-        let entry = unsafeBitCast(symbol, to: sk_plugin_entry.self)
-        guard let table = entry(UInt32(SK_PLUGIN_ABI_VERSION)) else {
-            throw .validation(field: "plugin", message: "\(path) cannot serve plugin ABI version \(SK_PLUGIN_ABI_VERSION) (it returned no vtable)")
+        return try registerEntry(unsafeBitCast(symbol, to: sk_plugin_entry.self), origin: path)
+    }
+
+    /// Registers what a plugin's entry function returns: asked for each supported ABI version,
+    /// newest first, until it returns a vtable, which is then checked completely.
+    @discardableResult
+    public static func register(entry: sk_plugin_entry, origin: String) throws(SweepKitError) -> Info {
+        loadEnvironmentOnce()
+        if let existing = loaded.withLock({ $0.first { $0.origin == origin } }) { return existing }
+        return try registerEntry(entry, origin: origin)
+    }
+
+    private static func registerEntry(_ entry: sk_plugin_entry, origin path: String) throws(SweepKitError) -> Info {
+        var answer: UnsafeRawPointer?
+        for version in supportedABIVersions where answer == nil { answer = entry(version) }
+        guard let table = answer else {
+            throw .validation(field: "plugin", message: "\(path) cannot serve plugin ABI version \(versionList) (it returned no vtable)")
         }
         let header = table.assumingMemoryBound(to: sk_plugin_header.self).pointee
-        guard header.abi_version == UInt32(SK_PLUGIN_ABI_VERSION) else {
-            throw .validation(field: "plugin", message: "\(path) was built for plugin ABI version \(header.abi_version); this SweepKit speaks version \(SK_PLUGIN_ABI_VERSION). Rebuild the plugin against this SweepKit")
+        guard supportedABIVersions.contains(header.abi_version) else {
+            throw .validation(field: "plugin", message: "\(path) was built for plugin ABI version \(header.abi_version); this SweepKit loads versions \(versionList). Rebuild the plugin against this SweepKit")
         }
         let name = try validName(header.name, path: path)
-        let info: Info
+        let info = Info(name: name, kind: header.kind == UInt32(SK_PLUGIN_POLICY.rawValue) ? "policy" : "sampler",
+                        abiVersion: Int(header.abi_version), origin: path)
         switch header.kind {
         case UInt32(SK_PLUGIN_SAMPLER.rawValue):
-            guard header.struct_size >= UInt32(MemoryLayout<sk_sampler_vtable>.size) else {
-                throw .validation(field: "plugin", message: "\(path): its sampler vtable is \(header.struct_size) bytes, smaller than version \(SK_PLUGIN_ABI_VERSION)'s \(MemoryLayout<sk_sampler_vtable>.size)")
-            }
-            let vtable = table.assumingMemoryBound(to: sk_sampler_vtable.self)
-            try registerSampler(vtable, name: name, origin: path)
-            info = Info(name: name, kind: "sampler", abiVersion: Int(header.abi_version), origin: path)
+            try registerSampler(table.assumingMemoryBound(to: sk_sampler_vtable.self), name: name, origin: path)
         case UInt32(SK_PLUGIN_POLICY.rawValue):
-            guard header.struct_size >= UInt32(MemoryLayout<sk_policy_vtable>.size) else {
-                throw .validation(field: "plugin", message: "\(path): its policy vtable is \(header.struct_size) bytes, smaller than version \(SK_PLUGIN_ABI_VERSION)'s \(MemoryLayout<sk_policy_vtable>.size)")
-            }
-            let vtable = table.assumingMemoryBound(to: sk_policy_vtable.self)
-            guard vtable.pointee.create != nil, vtable.pointee.evaluate != nil, vtable.pointee.destroy != nil,
-                vtable.pointee.free_string != nil
-            else { throw .validation(field: "plugin", message: "\(path): its policy vtable has NULL functions") }
-            let shared = StaticVTable(pointer: vtable)
-            try PolicyRegistry.shared.register(name: name, origin: path) { options throws(SweepKitError) in
-                try PluginPolicy(vtable: shared.pointer, name: name, options: options)
-            }
-            info = Info(name: name, kind: "policy", abiVersion: Int(header.abi_version), origin: path)
+            try registerPolicy(table.assumingMemoryBound(to: sk_policy_vtable.self), name: name, origin: path)
         default:
             throw .validation(field: "plugin", message: "\(path): unknown plugin kind \(header.kind)")
         }
-        loaded.withLock { $0.append(info) }
         return info
     }
 
-    /// Registers a sampler vtable that does not come from a library (e.g. the Python binding's).
+    private static var versionList: String {
+        supportedABIVersions.reversed().map(String.init).joined(separator: " to ")
+    }
+
+    /// Registers a sampler vtable (from a library, an entry function, or a language binding such as
+    /// the Python one): version, size, kind and every function are checked first.
     public static func registerSampler(_ vtable: UnsafePointer<sk_sampler_vtable>, name: String, origin: String) throws(SweepKitError) {
+        let header = vtable.pointee.header
+        try check(header, kind: SK_PLUGIN_SAMPLER, size: MemoryLayout<sk_sampler_vtable>.size, origin: origin)
         guard vtable.pointee.create != nil, vtable.pointee.suggest != nil, vtable.pointee.observe != nil,
             vtable.pointee.destroy != nil, vtable.pointee.free_string != nil
         else { throw .validation(field: "plugin", message: "\(origin): its sampler vtable has NULL functions") }
         let shared = StaticVTable(pointer: vtable)
+        let results = PluginResults(abiVersion: header.abi_version)
         try SamplerRegistry.shared.register(name: name, origin: origin) { space, algorithm throws(SweepKitError) in
-            try PluginSampler(vtable: shared.pointer, name: name, space: space, algorithm: algorithm)
+            try PluginSampler(vtable: shared.pointer, name: name, results: results, space: space, algorithm: algorithm)
+        }
+        loaded.withLock { $0.append(Info(name: name, kind: "sampler", abiVersion: Int(header.abi_version), origin: origin)) }
+    }
+
+    /// Registers a policy vtable, checked like a sampler's.
+    public static func registerPolicy(_ vtable: UnsafePointer<sk_policy_vtable>, name: String, origin: String) throws(SweepKitError) {
+        let header = vtable.pointee.header
+        try check(header, kind: SK_PLUGIN_POLICY, size: MemoryLayout<sk_policy_vtable>.size, origin: origin)
+        guard vtable.pointee.create != nil, vtable.pointee.evaluate != nil, vtable.pointee.destroy != nil,
+            vtable.pointee.free_string != nil
+        else { throw .validation(field: "plugin", message: "\(origin): its policy vtable has NULL functions") }
+        let shared = StaticVTable(pointer: vtable)
+        let results = PluginResults(abiVersion: header.abi_version)
+        try PolicyRegistry.shared.register(name: name, origin: origin) { options throws(SweepKitError) in
+            try PluginPolicy(vtable: shared.pointer, name: name, results: results, options: options)
+        }
+        loaded.withLock { $0.append(Info(name: name, kind: "policy", abiVersion: Int(header.abi_version), origin: origin)) }
+    }
+
+    private static func check(_ header: sk_plugin_header, kind: sk_plugin_kind, size: Int, origin: String) throws(SweepKitError) {
+        let kindName = kind == SK_PLUGIN_SAMPLER ? "sampler" : "policy"
+        guard supportedABIVersions.contains(header.abi_version) else {
+            throw .validation(field: "plugin", message: "\(origin) was built for plugin ABI version \(header.abi_version); this SweepKit loads versions \(versionList). Rebuild the plugin against this SweepKit")
+        }
+        guard header.kind == kind.rawValue else {
+            throw .validation(field: "plugin", message: "\(origin): its vtable is not a \(kindName) vtable (kind \(header.kind))")
+        }
+        guard header.struct_size >= UInt32(size) else {
+            throw .validation(field: "plugin", message: "\(origin): its \(kindName) vtable is \(header.struct_size) bytes, smaller than version \(header.abi_version)'s \(size)")
         }
     }
 
@@ -127,4 +167,31 @@ public enum PluginLoader {
 /// A plugin's vtable: a static, immutable table, so sharing the pointer across threads is safe.
 struct StaticVTable<Table>: @unchecked Sendable {
     let pointer: UnsafePointer<Table>
+}
+
+/// What a plugin's callback results mean, by the plugin ABI version it was built for. Version 2
+/// (`sk_plugin_result`): OK, DONE (suggest), STOP (evaluate), ERROR. Version 1 used the same
+/// values for suggest, but evaluate returned 1 to stop and 0 to continue.
+struct PluginResults: Sendable {
+    enum Suggestion { case point, exhausted, failure }
+    enum Evaluation { case goOn, stop, failure }
+
+    let abiVersion: UInt32
+
+    func suggestion(_ code: Int32) -> Suggestion {
+        switch code {
+        case SK_PLUGIN_OK.rawValue: return .point
+        case SK_PLUGIN_DONE.rawValue: return .exhausted
+        default: return .failure
+        }
+    }
+
+    func evaluation(_ code: Int32) -> Evaluation {
+        if abiVersion == 1 { return code == 0 ? .goOn : code == 1 ? .stop : .failure }
+        switch code {
+        case SK_PLUGIN_OK.rawValue: return .goOn
+        case SK_PLUGIN_STOP.rawValue: return .stop
+        default: return .failure
+        }
+    }
 }

@@ -5,11 +5,13 @@ import CSweepKit
 final class PluginPolicy: EarlyTerminationPolicy {
     let vtable: UnsafePointer<sk_policy_vtable>
     let name: String
+    let results: PluginResults
     private let state: UnsafeMutableRawPointer
 
-    init(vtable: UnsafePointer<sk_policy_vtable>, name: String, options: JSONObject) throws(SweepKitError) {
+    init(vtable: UnsafePointer<sk_policy_vtable>, name: String, results: PluginResults, options: JSONObject) throws(SweepKitError) {
         self.vtable = vtable
         self.name = name
+        self.results = results
         var error: UnsafeMutablePointer<CChar>?
         let config: JSONValue = ["options": .object(options)]
         guard let state = vtable.pointee.create(config.jsonText, &error) else {
@@ -24,8 +26,7 @@ final class PluginPolicy: EarlyTerminationPolicy {
         var table: [sk_curve] = []
         var values: [Double] = []
         for curve in curves {
-            let code: Int32 = curve.state == .running ? 0 : curve.state == .completed ? 1 : curve.state == .failed ? 2 : 3
-            table.append(sk_curve(number: Int64(curve.number), trial_state: code, length: UInt32(curve.values.count), offset: UInt64(values.count)))
+            table.append(sk_curve(number: Int64(curve.number), trial_state: curve.state.code, length: UInt32(curve.values.count), offset: UInt64(values.count)))
             values += curve.values
         }
         var value = Double.nan, threshold = Double.nan
@@ -33,15 +34,15 @@ final class PluginPolicy: EarlyTerminationPolicy {
         let status = table.withUnsafeBufferPointer { curvesBuffer in
             values.withUnsafeBufferPointer { valuesBuffer in
                 vtable.pointee.evaluate(state, Int64(trial), Int64(interval), curvesBuffer.baseAddress, UInt32(curvesBuffer.count),
-                                        valuesBuffer.baseAddress, goal == .maximize ? 1 : 0, &value, &threshold, &reason)
+                                        valuesBuffer.baseAddress, goal.code, &value, &threshold, &reason)
             }
         }
         let text = take(reason, vtable)
-        switch status {
-        case 0: return nil
-        case 1: return TerminationDecision(trial: trial, interval: interval, policy: name, value: value, threshold: threshold,
+        switch results.evaluation(status) {
+        case .goOn: return nil
+        case .stop: return TerminationDecision(trial: trial, interval: interval, policy: name, value: value, threshold: threshold,
                                            reason: text ?? "\(name) at interval \(interval)")
-        default: throw .internalFailure("plugin policy '\(name)' failed: \(text ?? "status \(status)")")
+        case .failure: throw .internalFailure("plugin policy '\(name)' failed: \(text ?? "status \(status)")")
         }
     }
 }

@@ -6,11 +6,14 @@ final class PluginSampler: Sampler {
     let vtable: UnsafePointer<sk_sampler_vtable>
     let name: String
     let dimension: Int
+    let results: PluginResults
     private let state: UnsafeMutableRawPointer
 
-    init(vtable: UnsafePointer<sk_sampler_vtable>, name: String, space: SearchSpace, algorithm: SamplingAlgorithm) throws(SweepKitError) {
+    init(vtable: UnsafePointer<sk_sampler_vtable>, name: String, results: PluginResults, space: SearchSpace,
+         algorithm: SamplingAlgorithm) throws(SweepKitError) {
         self.vtable = vtable
         self.name = name
+        self.results = results
         dimension = space.dimension
         let config: JSONValue = [
             "seed": algorithm.seed.map(JSONValue.int) ?? .null, "dimension": .int(space.dimension),
@@ -37,24 +40,23 @@ final class PluginSampler: Sampler {
         let status = point.withUnsafeMutableBufferPointer { buffer in
             vtable.pointee.suggest(state, Int64(trialNumber), buffer.baseAddress, UInt32(dimension), &error)
         }
-        switch status {
-        case 0:
+        switch results.suggestion(status) {
+        case .point:
             guard point.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
                 throw .internalFailure("plugin sampler '\(name)' returned a point outside [0, 1]: \(point.prefix(4))")
             }
             return point
-        case 1:
+        case .exhausted:
             return nil
-        default:
+        case .failure:
             throw .internalFailure("plugin sampler '\(name)' failed: \(Self.take(error, vtable) ?? "status \(status)")")
         }
     }
 
     func observe(_ observation: TrialObservation) {
-        let state: Int32 = observation.state == .completed ? 1 : observation.state == .failed ? 2 : 3
         observation.point.withUnsafeBufferPointer { buffer in
-            vtable.pointee.observe(self.state, Int64(observation.trialNumber), buffer.baseAddress, UInt32(buffer.count), state,
-                                   observation.value ?? .nan, observation.goal == .maximize ? 1 : 0)
+            vtable.pointee.observe(self.state, Int64(observation.trialNumber), buffer.baseAddress, UInt32(buffer.count),
+                                   observation.state.code, observation.value ?? .nan, observation.goal.code)
         }
     }
 }

@@ -1,5 +1,5 @@
 /// The state of a trial, with the Azure job-status names.
-public enum TrialState: String, Sendable, Equatable {
+public enum TrialState: String, Sendable, Equatable, CaseIterable {
     case running = "Running"
     case completed = "Completed"
     case failed = "Failed"

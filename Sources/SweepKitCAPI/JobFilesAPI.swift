@@ -1,0 +1,45 @@
+import SweepKit
+import SweepKitJobs
+import CSweepKit
+
+// Sweep files and trial commands, as the engine reads them.
+
+@_cdecl("sk_job_file_resolve")
+public func skJobFileResolve(_ documentJSON: UnsafePointer<CChar>?, _ path: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
+    apiCall { () throws(SweepKitError) in
+        let document = try JSONValue(parsing: requireString(documentJSON, "document_json"))
+        let resolved = try SweepJobSpec.resolvingSweepFile(document, path: requireString(path, "path"))
+        try output(JSONValue.object(resolved).jsonText, to: out)
+        return SK_OK
+    }
+}
+
+@_cdecl("sk_command_sweep_inputs")
+public func skCommandSweepInputs(_ command: UnsafePointer<CChar>?, _ namesJSON: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
+    apiCall { () throws(SweepKitError) in
+        let text = try requireString(command, "command")
+        let list = try JSONValue(parsing: requireString(namesJSON, "names_json"))
+        guard let items = list.array, items.allSatisfy({ $0.string != nil }) else {
+            throw .validation(field: "names", message: "must be a list of input names, got \(list.typeName)")
+        }
+        try output(SweptCommand.pointingInputsAtSearchSpace(text, names: Set(items.compactMap(\.string))), to: out)
+        return SK_OK
+    }
+}
+
+/// Rewrites placeholders with the engine's own template reader (`CommandTemplate`), so a command
+/// means the same thing when it is rewritten and when it runs.
+enum SweptCommand {
+    /// `CommandTemplate.render` drops the brackets of optional segments; here they must stay as
+    /// written, so they are hidden from it behind characters no C string can hold (NUL, SOH).
+    private static let open = "\u{0}", close = "\u{1}"
+
+    static func pointingInputsAtSearchSpace(_ command: String, names: Set<String>) -> String {
+        let hidden = command.replacing("[", with: open).replacing("]", with: close)
+        let rewritten = CommandTemplate.render(hidden) { placeholder in
+            let namespace = placeholder.namespace == "inputs" && names.contains(placeholder.key) ? "search_space" : placeholder.namespace
+            return "${{\(namespace).\(placeholder.key)}}"
+        }
+        return rewritten.replacing(open, with: "[").replacing(close, with: "]")
+    }
+}
