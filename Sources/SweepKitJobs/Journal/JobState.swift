@@ -101,6 +101,11 @@ public struct JobState: Sendable {
             trials[end.number].metrics = end.metrics
             trials[end.number].history = end.history
             trials[end.number].endedAt = time
+            if end.state == .completed, let value = end.value, let goal = spec?.sweep.goal,
+                bestNumber.flatMap({ trials[$0].value }).map({ goal.isBetter(value, than: $0) }) ?? true
+            {
+                bestNumber = end.number
+            }
         case .sweepEnded(let status, let reason, let cpu):
             outcome = (status, reason)
             ended = time
@@ -113,16 +118,7 @@ public struct JobState: Sendable {
     }
 
     /// The completed trial with the best value; the earliest one on ties (as `Sweep.best`).
-    public var bestNumber: Int? {
-        guard let goal = spec?.sweep.goal else { return nil }
-        var best: TrialRecord?
-        for trial in trials where trial.state == .completed {
-            guard let value = trial.value else { continue }
-            if let current = best?.value, !goal.isBetter(value, than: current) { continue }
-            best = trial
-        }
-        return best?.number
-    }
+    public private(set) var bestNumber: Int?
 
     public var best: TrialRecord? { bestNumber.map { trials[$0] } }
 
