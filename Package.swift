@@ -3,9 +3,9 @@ import PackageDescription
 
 // The Python extension and the CLI statically link the engine; see DESIGN.md for why the extension is one
 // self-contained `_core.abi3.so` (built by python/setup.py with `-Xswiftc -static-stdlib`).
+// Linux only for now: a Darwin port fills in SweepKitPlatform (see docs/architecture.md).
 let package = Package(
     name: "SweepKit",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "SweepKit", targets: ["SweepKit"]),
         .library(name: "SweepPluginKit", targets: ["SweepPluginKit"]),

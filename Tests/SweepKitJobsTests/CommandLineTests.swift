@@ -1,0 +1,62 @@
+import SweepKit
+import SweepKitJobs
+import SweepKitPlatform
+import XCTest
+
+/// The `sweepkit` command as a user runs it: exit codes, messages, and a whole job without MLflow.
+final class CommandLineTests: XCTestCase {
+    var directory: String!
+
+    override func setUpWithError() throws {
+        directory = try FileSystem.makeTemporaryDirectory(prefix: "sweepkit-cli-test")
+    }
+
+    override func tearDown() { FileSystem.removeTree(directory) }
+
+    private func sweepkit(_ arguments: String...) throws -> TestEnvironment.Output {
+        try TestEnvironment.run([TestEnvironment.sweepkitBinary] + arguments, in: directory,
+                                environment: ["MLFLOW_TRACKING_URI": "none", "SWEEPKIT_WORKSPACE": "\(directory!)/ws"])
+    }
+
+    private func write(_ name: String, _ text: String) throws {
+        try FileSystem.writeAtomically("\(directory!)/\(name)", text)
+    }
+
+    func testAnInvalidFileExitsTwoNamingTheField() throws {
+        try write("bad.yml", """
+            type: sweep
+            trial: {command: "echo ${{search_space.lr}}"}
+            search_space: {lr: {type: uniform, min_value: 1, max_value: 0.5}}
+            objective: {goal: maximize, primary_metric: acc}
+            """)
+        let result = try sweepkit("validate", "--file", "bad.yml")
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("search_space.lr"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("min_value < max_value"), result.stderr)
+    }
+
+    func testAJobRunsToTheEndAndShowListAndStreamAgree() throws {
+        try write("sweep.yml", """
+            type: sweep
+            experiment_name: cli
+            trial: {command: "test ${{search_space.x}} != 3"}
+            sampling_algorithm: grid
+            search_space: {x: {type: choice, values: [1, 2, 3]}}
+            objective: {goal: minimize, primary_metric: loss}
+            limits: {max_total_trials: 3, max_concurrent_trials: 2}
+            """)
+        let stream = try sweepkit("job", "create", "--file", "sweep.yml", "--name", "cli_job", "--stream")
+        XCTAssertEqual(stream.status, 0, stream.stdout + stream.stderr)
+        XCTAssertTrue(stream.stdout.contains("Status: Completed"), stream.stdout)
+        let show = try sweepkit("job", "show", "cli_job")
+        XCTAssertEqual(show.status, 0)
+        let report = try JSONValue(parsing: show.stdout).object ?? [:]
+        XCTAssertEqual(report["status"], .string(JobStatus.completed.rawValue))
+        let states = (report["trials"]?.array ?? []).map { $0.object?["status"]?.string ?? "" }
+        XCTAssertEqual(states, [TrialState.completed, .completed, .failed].map(\.rawValue))
+        let list = try sweepkit("job", "list")
+        XCTAssertTrue(list.stdout.hasPrefix("cli_job\tCompleted\tcli\t3 trials"), list.stdout)
+        let missing = try sweepkit("job", "show", "no_such_job")
+        XCTAssertEqual(missing.status, 3, missing.stderr)
+    }
+}
