@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The Python extension and the CLI statically link the engine; see DESIGN.md for why the extension is one
+// The Python extension and the CLI statically link the engine; the extension is one
 // self-contained `_core.abi3.so` (built by python/setup.py with `-Xswiftc -static-stdlib`).
 // Linux only for now: a Darwin port fills in SweepKitPlatform (see docs/architecture.md).
 let package = Package(
