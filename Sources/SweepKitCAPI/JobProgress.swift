@@ -30,7 +30,7 @@ public struct JobProgress: Sendable {
         let paths = workspace.paths(name)
         let bytes = readFrom(paths.log, offset: offset)
         let complete = bytes.lastIndex(of: UInt8(ascii: "\n")).map { bytes[...$0] } ?? []
-        let over = report.isFinished || report.status == .notResponding
+        let over = report.status.isStopped
         var text = String(decoding: complete, as: UTF8.self)
         if over { text += summary(report, name: name) }
         return JobProgress(header: "RunId: \(name)\nWeb View: file://\(paths.directory)\n\n", text: text,

@@ -13,6 +13,7 @@ public func skJobVocabulary(_ out: CStringOut?) -> sk_status {
         let vocabulary: JSONValue = [
             "job_statuses": .array(JobStatus.allCases.map { .string($0.rawValue) }),
             "finished_job_statuses": .array(JobStatus.finished.map { .string($0.rawValue) }),
+            "stopped_job_statuses": .array(JobStatus.allCases.filter(\.isStopped).map { .string($0.rawValue) }),
             "trial_states": .array(TrialState.allCases.map { .string($0.rawValue) }),
             "job_status_cases": cases(JobStatus.allCases),
             "trial_state_cases": cases(TrialState.allCases),
@@ -47,4 +48,10 @@ public func skParamsFlatten(_ paramsJSON: UnsafePointer<CChar>?, _ out: CStringO
         try output(JSONValue.object(Trial.flatten(object)).jsonText, to: out)
         return SK_OK
     }
+}
+
+extension JobStatus {
+    /// No engine runs the job and none will until someone resumes it: finished, or NotResponding.
+    /// A viewer stops following the job here (`sk_job_stream`'s "over").
+    var isStopped: Bool { isFinished || self == .notResponding }
 }

@@ -177,6 +177,62 @@ enum CoreFunctions {
         return takeString(out)
     }
 
+    /// `job_vocabulary()` → the engine's status and state names (JSON).
+    static let jobVocabulary: Fast = { _, _, nargs in
+        guard checkArgumentCount(nargs, 0, "job_vocabulary") else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = sk_job_vocabulary(&out)
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
+    /// `trial_state_from_name(name)` → the sk_trial_state code of a state a user wrote.
+    static let trialStateFromName: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 1, "trial_state_from_name"), let args, let name = utf8Argument(args[0], "name") else { return nil }
+        var state = SK_TRIAL_RUNNING
+        let status = sk_trial_state_from_name(name, &state)
+        guard status == SK_OK else { return raiseLastError(status) }
+        return PyLong_FromLong(Int(state.rawValue))
+    }
+
+    static let paramsFlatten: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 1, "params_flatten") else { return nil }
+        return normalize(args) { sk_params_flatten($0, $1) }
+    }
+
+    /// A call `(text, text) -> JSON str` with the GIL released.
+    private static func pairCall(_ args: FastArgs, _ nargs: Py_ssize_t, _ name: String,
+                                 _ call: (UnsafePointer<CChar>, UnsafePointer<CChar>, CStringOut) -> sk_status) -> PyPointer? {
+        guard checkArgumentCount(nargs, 2, name), let args, let first = utf8Argument(args[0], "argument 1"),
+            let second = utf8Argument(args[1], "argument 2")
+        else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { call(first, second, &out) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
+    static let commandSweepInputs: Fast = { _, args, nargs in
+        pairCall(args, nargs, "command_sweep_inputs") { sk_command_sweep_inputs($0, $1, $2) }
+    }
+
+    static let jobFileResolve: Fast = { _, args, nargs in
+        pairCall(args, nargs, "job_file_resolve") { sk_job_file_resolve($0, $1, $2) }
+    }
+
+    /// `job_stream(workspace, name, offset)` → the job's progress from `offset` (JSON).
+    static let jobStream: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 3, "job_stream"), let args else { return nil }
+        let workspace = workspaceArgument(args[0])
+        guard workspace.ok, let name = utf8Argument(args[1], "name") else { return nil }
+        let offset = PyLong_AsLongLong(args[2])
+        if offset == -1, PyErr_Occurred() != nil { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { sk_job_stream(workspace.text, name, offset, &out) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
     /// `sobol_points(dimension, n, scrambled, seed)` → bytes of n*dimension doubles (row-major).
     static let sobolPoints: Fast = { _, args, nargs in
         guard checkArgumentCount(nargs, 4, "sobol_points"), let args else { return nil }

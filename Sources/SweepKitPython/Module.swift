@@ -11,7 +11,7 @@ public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
         ("_set_exception_classes", CoreFunctions.setExceptionClasses, "Internal: (validation, misuse, unavailable, internal)."),
         ("normalize_spec", CoreFunctions.normalizeSpec, "Validate a sweep spec (JSON); return its canonical JSON."),
         ("spec_advice", CoreFunctions.specAdvice, "Advice (warnings) about a valid sweep spec: JSON list."),
-        ("normalize_space", CoreFunctions.normalizeSpace, "Validate a search space (JSON); return it in form 0 (wire) or 1 (yaml)."),
+        ("normalize_space", CoreFunctions.normalizeSpace, "Validate a search space (JSON); return it in form SPACE_WIRE or SPACE_YAML."),
         ("sweep_create", CoreFunctions.sweepCreate, "Create an in-process sweep from a spec (JSON)."),
         ("sweep_ask", CoreFunctions.sweepAsk, "(number, params_json) of the next trial, or None when the sweep is over."),
         ("sweep_tell", CoreFunctions.sweepTell, "Record a trial's end: (sweep, number, state, value, message)."),
@@ -30,6 +30,12 @@ public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
         ("plugins", CoreFunctions.plugins, "Registered samplers and policies (JSON)."),
         ("register_sampler", PythonSamplers.register, "Register a Python sampler: (name, object_or_factory)."),
         ("sobol_points", CoreFunctions.sobolPoints, "Sobol points as bytes of doubles: (dimension, n, scrambled, seed)."),
+        ("job_vocabulary", CoreFunctions.jobVocabulary, "The engine's job statuses and trial states (JSON)."),
+        ("trial_state_from_name", CoreFunctions.trialStateFromName, "The sk_trial_state code of a state name: (name) -> int."),
+        ("params_flatten", CoreFunctions.paramsFlatten, "Parameters with nested mappings flattened to dotted names: (params_json) -> JSON."),
+        ("command_sweep_inputs", CoreFunctions.commandSweepInputs, "${{inputs.x}} -> ${{search_space.x}} for swept x: (command, names_json) -> str."),
+        ("job_file_resolve", CoreFunctions.jobFileResolve, "A sweep YAML document with its paths resolved: (document_json, path) -> JSON."),
+        ("job_stream", CoreFunctions.jobStream, "A job's progress from a log offset: (workspace, name, offset) -> JSON."),
     ]
     let methods = UnsafeMutablePointer<PyMethodDef>.allocate(capacity: functions.count + 1)
     for (i, function) in functions.enumerated() {
@@ -53,5 +59,15 @@ public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
         PyErr_SetString(skpy_exc_runtime_error(), "sweepkit._core: engine ABI \(sk_abi_version()) does not match the header's \(SK_ABI_VERSION)")
         return nil
     }
-    return skpy_module_create(definition)
+    guard let module = skpy_module_create(definition) else { return nil }
+    // The enumerations of sweepkit.h that Python passes back (so it never writes their numbers).
+    let constants: [(String, Int)] = [
+        ("SPACE_WIRE", Int(SK_SPACE_WIRE.rawValue)), ("SPACE_YAML", Int(SK_SPACE_YAML.rawValue)),
+        ("ABI_VERSION", Int(SK_ABI_VERSION)), ("PLUGIN_ABI_VERSION", Int(SK_PLUGIN_ABI_VERSION)),
+    ]
+    for (name, value) in constants where PyModule_AddIntConstant(module, name, value) != 0 {
+        skpy_decref(module)
+        return nil
+    }
+    return module
 }

@@ -108,6 +108,7 @@ final class HeaderContractTests: XCTestCase {
         let vocabulary = try XCTUnwrap(try json(take(out)) as? [String: Any])
         XCTAssertEqual(vocabulary["job_statuses"] as? [String], ["NotStarted", "Running", "NotResponding", "Completed", "Failed", "Canceled"])
         XCTAssertEqual(vocabulary["finished_job_statuses"] as? [String], ["Completed", "Failed", "Canceled"])
+        XCTAssertEqual(vocabulary["stopped_job_statuses"] as? [String], ["NotResponding", "Completed", "Failed", "Canceled"])
         XCTAssertEqual(vocabulary["trial_states"] as? [String], ["Running", "Completed", "Failed", "Canceled"])
         XCTAssertEqual((vocabulary["job_status_cases"] as? [String: String])?["notResponding"], "NotResponding")
         XCTAssertEqual((vocabulary["trial_state_cases"] as? [String: String])?["canceled"], "Canceled")
@@ -145,11 +146,12 @@ final class HeaderContractTests: XCTestCase {
 
     func testSweepFilePathsResolveAgainstTheFilesFolder() throws {
         var out: UnsafeMutablePointer<CChar>?
-        let document = #"{"type": "sweep", "trial": {"code": "../src", "command": "x"}, "plugins": ["p/a.so", "/abs/b.so"]}"#
+        let document = #"{"type": "sweep", "compute": "azureml:gpu", "trial": {"code": "../src", "command": "x"}, "plugins": ["p/a.so", "/abs/b.so"]}"#
         XCTAssertEqual(sk_job_file_resolve(document, "/work/jobs/sweep.yml", &out), SK_OK, lastError())
         let resolved = try XCTUnwrap(try json(take(out)) as? [String: Any])
         XCTAssertEqual((resolved["trial"] as? [String: Any])?["code"] as? String, "/work/src")
         XCTAssertEqual(resolved["plugins"] as? [String], ["/work/jobs/p/a.so", "/abs/b.so"])
+        XCTAssertEqual(resolved["compute"] as? String, "gpu")
         XCTAssertEqual(sk_job_file_resolve(#"{"type": "command"}"#, "/x.yml", &out), SK_INVALID)
         XCTAssertTrue(lastError().contains("Unsupported job type"), lastError())
     }

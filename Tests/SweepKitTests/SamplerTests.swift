@@ -3,7 +3,7 @@ import XCTest
 
 final class SamplerTests: XCTestCase {
     /// `scipy.stats.qmc.Sobol(3, scramble=False).random(8)`, as 32-bit integers
-    /// (reference/hpo-anchors.md §4); the Python tests compare 1024 points in d = 1...10.
+    /// (scipy.stats.qmc.Sobol, scramble=False); the Python tests compare 1024 points in d = 1...10.
     func testSobolMatchesScipysFirstPointsInGrayCodeOrder() throws {
         let sequence = try SobolSequence(dimension: 3)
         let expected: [[Double]] = [

@@ -165,14 +165,14 @@ sk_status sk_job_cancel(const char *workspace, const char *name, char **out_json
 
 /* A job's progress for a viewer, from byte `offset` of its sweep.log (0 at first):
  * {"header": "RunId: ...\nWeb View: ...\n\n", "text": the complete new lines (plus the execution
- * summary once the job is over), "offset": where to continue, "over": whether the job is finished
- * or its engine is gone (NotResponding), "status": the job's status}. Call it again with "offset"
+ * summary once the job is over), "offset": where to continue, "over": whether the job's status is
+ * a stopped one (finished, or NotResponding), "status": the job's status}. Call it again with "offset"
  * until "over" (`sweepkit job stream` prints exactly this). */
 sk_status sk_job_stream(const char *workspace, const char *name, int64_t offset, char **out_json);
 
-/* A sweep YAML document (as JSON) read from the file at `path`: checks `type: sweep` and makes
- * its relative paths (trial.code, plugins) absolute against the file's folder, as
- * `sweepkit job create --file` does. */
+/* A sweep YAML document (as JSON) read from the file at `path`: checks `type: sweep`, makes its
+ * relative paths (trial.code, plugins) absolute against the file's folder and reads
+ * `compute: azureml:x` as x, as `sweepkit job create --file` does. */
 sk_status sk_job_file_resolve(const char *document_json, const char *path, char **out_json);
 
 /* A trial command for a sweep over some of a command's inputs: each ${{inputs.x}} (spaces inside
@@ -181,11 +181,12 @@ sk_status sk_command_sweep_inputs(const char *command, const char *names_json, c
 
 /* ---- Vocabulary: names bindings take from the engine instead of spelling them ---------------- */
 
-/* {"job_statuses": [...], "finished_job_statuses": [...], "trial_states": [...],
- *  "job_status_cases": {"notStarted": "NotStarted", ...}, "trial_state_cases": {"running": "Running", ...},
- *  "trial_state_codes": {"Running": 0, "Completed": 1, ...}}: the job statuses and trial states as
- * reports spell them (a job in a finished status never changes again), by the engine's case names,
- * and the sk_trial_state code of each trial state. */
+/* {"job_statuses": [...], "finished_job_statuses": [...], "stopped_job_statuses": [...],
+ *  "trial_states": [...], "job_status_cases": {"notStarted": "NotStarted", ...},
+ *  "trial_state_cases": {"running": "Running", ...}, "trial_state_codes": {"Running": 0, ...}}:
+ * the job statuses and trial states as reports spell them, by the engine's case names, and the
+ * sk_trial_state code of each trial state. A job in a finished status never changes again; in a
+ * stopped status (finished, or NotResponding) no engine runs it until it is resumed. */
 sk_status sk_job_vocabulary(char **out_json);
 
 /* The trial state a user wrote ("completed", "Failed", "cancelled", "pruned", ...; any case). */

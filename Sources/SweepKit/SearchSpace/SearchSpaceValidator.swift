@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// The rules every parameter expression must satisfy before a sweep starts.
-/// Messages follow the Azure/HyperDrive wording (`reference/azure-sweep-api.md` §1.9) and add the
+/// Messages follow the Azure/HyperDrive wording (the validation messages of the azure-ai-ml SDK) and add the
 /// offending values, so a user can fix the spec without guessing.
 enum SearchSpaceValidator {
     /// exp(x) is finite for x below this.

@@ -1,9 +1,11 @@
 import SweepKit
 
+private let azureMLPrefix = "azureml:"
+
 extension SweepJobSpec {
     /// A sweep YAML document (Azure CLI v2, `type: sweep`) read from the file at `path`, as a job
-    /// takes it: the type checked, and its relative paths (`trial.code`, `plugins`) made absolute
-    /// against the file's folder. What `sweepkit job create --file` and `sweepkit.load_job` (through
+    /// takes it: the type checked, its relative paths (`trial.code`, `plugins`) made absolute
+    /// against the file's folder, and `compute: azureml:x` read as x (the Azure CLI's spelling). What `sweepkit job create --file` and `sweepkit.load_job` (through
     /// `sk_job_file_resolve`) both do, so a file means the same thing to both.
     public static func resolvingSweepFile(_ document: JSONValue, path: String) throws(SweepKitError) -> JSONObject {
         guard case .object(var object) = document else {
@@ -31,6 +33,9 @@ extension SweepJobSpec {
         }
         if case .array(let plugins)? = object["plugins"] {
             object["plugins"] = .array(plugins.map { item in item.string.map { .string(resolved($0)) } ?? item })
+        }
+        if let compute = object["compute"]?.string, compute.hasPrefix(azureMLPrefix) {
+            object["compute"] = .string(String(compute.dropFirst(azureMLPrefix.count)))
         }
         return object
     }

@@ -5,10 +5,10 @@ a search-space expression); `.sweep(...)` turns it into a SweepJob. Unlike the A
 Command keeps its `experiment_name` and `.sweep()` keeps the Command's timeout as `trial_timeout`.
 """
 import copy
-import re
 import warnings
 from typing import Any, Dict, Optional
 
+from . import _engine
 from .exceptions import UserErrorException, ValidationException
 from .sweep._objective import Objective
 from .sweep._search_space import SweepDistribution
@@ -19,7 +19,8 @@ class Input:
     """A job input: `Input(type="uri_file", path="data.csv")`; the command gets the path."""
 
     def __init__(self, *, type: str = "uri_folder", path: Optional[str] = None, mode: Optional[str] = None,  # noqa: A002
-                 default: Any = None, optional: Optional[bool] = None, description: Optional[str] = None, **kwargs: Any):
+                 default: Any = None, optional: Optional[bool] = None, description: Optional[str] = None,
+                 **kwargs: Any) -> None:
         self.type = type
         self.path = path
         self.mode = mode
@@ -38,7 +39,7 @@ class Output:
     """A job output; the command gets `outputs/<name>` in the trial's folder."""
 
     def __init__(self, *, type: str = "uri_folder", path: Optional[str] = None, mode: Optional[str] = None,  # noqa: A002
-                 description: Optional[str] = None, **kwargs: Any):
+                 description: Optional[str] = None, **kwargs: Any) -> None:
         self.type = type
         self.path = path
         self.mode = mode
@@ -109,6 +110,8 @@ class Command:
               early_termination_policy: Any = None, search_space: Optional[Dict[str, Any]] = None,
               identity: Any = None, queue_settings: Any = None, job_tier: Optional[str] = None,
               priority: Optional[str] = None) -> SweepJob:
+        """A sweep over this command: inputs given as search-space expressions become the search
+        space (`${{inputs.x}}` in the command then reads `${{search_space.x}}`), the other inputs stay."""
         space = {k: v for k, v in self.inputs.items() if isinstance(v, SweepDistribution)}
         space.update(search_space or {})
         inputs = {k: v for k, v in self.inputs.items() if not isinstance(v, SweepDistribution)}
@@ -131,11 +134,8 @@ class Command:
 
 def _point_inputs_at_search_space(command: str, space: Dict[str, Any]) -> str:
     """`${{inputs.x}}` → `${{search_space.x}}` for swept names, whitespace inside the braces allowed
-    (the Azure SDK leaves `${{ inputs.x }}` alone and loses the input)."""
-    def replace(match: "re.Match") -> str:
-        name = match.group(1)
-        return "${{search_space.%s}}" % name if name in space else match.group(0)
-    return re.sub(r"\$\{\{\s*inputs\.([A-Za-z_][\w.-]*)\s*\}\}", replace, command)
+    (the Azure SDK leaves `${{ inputs.x }}` alone and loses the input); the engine rewrites it."""
+    return _engine.command_sweep_inputs(command, list(space))
 
 
 def command(*, name: Optional[str] = None, description: Optional[str] = None, tags: Optional[Dict] = None,

@@ -4,14 +4,12 @@ import os
 import shutil
 import sys
 import time
-from typing import Any, Iterable, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
-from . import _core, _engine_process
-from ._engine import dumps, warn_about
+from . import _engine, _engine_process
+from ._engine import FINISHED_JOB_STATUSES, STOPPED_JOB_STATUSES, JobStatus
 from .exceptions import JobException, UserErrorException, ValidationException
 from .sweep._sweep_job import SweepJob
-
-TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
 
 
 class TrialJob:
@@ -20,7 +18,7 @@ class TrialJob:
 
     type = "base"
 
-    def __init__(self, data: dict, experiment_name: str) -> None:
+    def __init__(self, data: Dict[str, Any], experiment_name: str) -> None:
         self.name = data["name"]
         self.display_name = data["name"]
         self.status = data["status"]
@@ -33,10 +31,11 @@ class TrialJob:
         self.directory = data.get("directory")
         self.log_directory = data.get("log_directory")
         self.experiment_name = experiment_name
-        self.tags = {}
+        self.tags: Dict[str, str] = {}
         self.properties = {"run_id": self.run_id, **{f"param.{k}": v for k, v in self.flat_params.items()}}
 
     def __repr__(self) -> str:
+        """`TrialJob(name=..., status=..., value=..., params=...)`."""
         return f"TrialJob(name={self.name!r}, status={self.status!r}, value={self.value!r}, params={self.params!r})"
 
 
@@ -47,12 +46,15 @@ class CancelPoller:
         self._operations, self._name = operations, name
 
     def done(self) -> bool:
-        return self._operations._report(self._name)["status"] in TERMINAL
+        """Whether the job has stopped (canceled, or ended otherwise first)."""
+        return self._operations._report(self._name)["status"] in STOPPED_JOB_STATUSES
 
     def result(self, timeout: Optional[float] = None) -> None:
+        """Waits until the job has stopped, or `timeout` seconds."""
         self.wait(timeout)
 
     def wait(self, timeout: Optional[float] = None) -> None:
+        """Waits until the job has stopped, or `timeout` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self.done():
             if deadline is not None and time.monotonic() > deadline:
@@ -61,16 +63,18 @@ class CancelPoller:
 
 
 class JobOperations:
+    """`MLClient().jobs`: sweep jobs in the client's workspace folder (Azure's JobOperations)."""
+
     def __init__(self, workspace: str) -> None:
         self._workspace = workspace
 
-    def _report(self, name: str) -> dict:
+    def _report(self, name: str) -> Dict[str, Any]:
         if not isinstance(name, str):
             raise UserErrorException(f"{name} is a invalid input for client.jobs.get().")
-        return json.loads(_core.job_show(self._workspace, name))
+        return _engine.job_show(self._workspace, name)
 
     def create_or_update(self, job: SweepJob, *, description: Optional[str] = None, compute: Optional[str] = None,
-                         tags: Optional[dict] = None, experiment_name: Optional[str] = None,
+                         tags: Optional[Dict[str, str]] = None, experiment_name: Optional[str] = None,
                          skip_validation: bool = False, **kwargs: Any) -> SweepJob:
         """Validates the sweep completely, starts its engine here, and returns it Running."""
         if not isinstance(job, SweepJob):
@@ -80,83 +84,67 @@ class JobOperations:
                 setattr(job, key, value)
         if tags:
             job.tags.update(tags)
-        report = json.loads(_core.job_submit(self._workspace, dumps(job._to_job_spec())))
-        warn_about(job._to_spec())
+        report = _engine.job_submit(self._workspace, job._to_job_spec())
+        _engine.warn_about(job._to_spec())
         process = _engine_process.start(self._workspace, report["name"])
         _engine_process.wait_until_running(self._workspace, report["name"], process)
         return SweepJob._from_report(self._report(report["name"]))
 
     def get(self, name: str) -> SweepJob:
+        """The sweep job `name` as it stands: status, properties (best_child_run_id, ...), spec."""
         return SweepJob._from_report(self._report(name))
 
-    def list(self, *, parent_job_name: Optional[str] = None, **kwargs: Any) -> Iterable[Any]:
+    def list(self, *, parent_job_name: Optional[str] = None, **kwargs: Any) -> Union[List[SweepJob], List[TrialJob]]:
         """Sweep jobs, or with `parent_job_name` the trials of one (with params, metrics, status)."""
         if parent_job_name is not None:
             report = self._report(parent_job_name)
             return [TrialJob(t, report.get("experiment_name", "")) for t in report["trials"]]
-        return [SweepJob._from_report(r) for r in json.loads(_core.job_list(self._workspace))]
+        return [SweepJob._from_report(r) for r in _engine.job_list(self._workspace)]
 
     def begin_cancel(self, name: str, **kwargs: Any) -> CancelPoller:
-        _core.job_cancel(self._workspace, name)
+        """Requests cancellation: running trials are stopped and the sweep ends Canceled."""
+        _engine.job_cancel(self._workspace, name)
         return CancelPoller(self, name)
 
     def resume(self, name: str, *, fail_interrupted: bool = False) -> SweepJob:
         """Finishes a sweep whose engine stopped (crash, kill -9): finished trials are kept,
         trials that were running are relaunched (or marked Failed with `fail_interrupted`)."""
         report = self._report(name)
-        if report["status"] not in TERMINAL[:3] and report["status"] != "Running":
+        if report["status"] not in FINISHED_JOB_STATUSES and report["status"] != JobStatus.running:
             process = _engine_process.start(self._workspace, name, fail_interrupted=fail_interrupted)
             _engine_process.wait_until_running(self._workspace, name, process)
         return self.get(name)
 
     def stream(self, name: str) -> None:
         """Prints the sweep's progress (trials started, completed, failed, canceled, best so far)
-        until it ends, then the execution summary. A Failed sweep raises JobException."""
-        report = self._report(name)
-        print(f"RunId: {name}\nWeb View: file://{report.get('directory', '')}\n", flush=True)
-        offset = 0
+        until it ends, then the execution summary: the engine's text, as `sweepkit job stream`
+        prints it. A Failed sweep raises JobException."""
+        offset, first = 0, True
         try:
             while True:
-                report = self._report(name)
-                offset = self._print_new_lines(report.get("log"), offset)
-                if report["status"] in TERMINAL:
-                    offset = self._print_new_lines(report.get("log"), offset)
+                progress = _engine.job_stream(self._workspace, name, offset)
+                sys.stdout.write((progress["header"] if first else "") + progress["text"])
+                sys.stdout.flush()
+                offset, first = progress["offset"], False
+                if progress["over"]:
                     break
                 time.sleep(0.2)
         except KeyboardInterrupt:
             raise JobException(
                 "The output streaming for the run interrupted.\nBut the run is still executing on the compute target. "
                 f"Cancel it with MLClient().jobs.begin_cancel({name!r}) or `sweepkit job cancel {name}`.") from None
-        print(f"\nExecution Summary\n=================\nRunId: {name}\nStatus: {report['status']}"
-              + (f" ({report['reason']})" if report.get("reason") else ""), flush=True)
-        best = report.get("best_trial")
-        if best:
-            print(f"Best trial: {best['name']} value={best.get('value')} params={best.get('params')}", flush=True)
-        if report["status"] == "Failed":
-            raise JobException(f"Exception : \n {json.dumps({'status': 'Failed', 'reason': report.get('reason')})} ")
-
-    @staticmethod
-    def _print_new_lines(path: Optional[str], offset: int) -> int:
-        if not path or not os.path.exists(path):
-            return offset
-        with open(path, "rb") as f:
-            f.seek(offset)
-            data = f.read()
-        end = data.rfind(b"\n")
-        if end < 0:
-            return offset
-        sys.stdout.write(data[:end + 1].decode("utf-8", "replace"))
-        sys.stdout.flush()
-        return offset + end + 1
+        if progress["status"] == JobStatus.failed:
+            report = self._report(name)
+            raise JobException(f"Exception : \n {json.dumps({'status': report['status'], 'reason': report.get('reason')})} ")
 
     def download(self, name: str, *, download_path: str = ".", output_name: Optional[str] = None,
                  all: bool = False) -> None:  # noqa: A002 - Azure's name
         """The best trial's outputs to `<download_path>/artifacts` (its `outputs/` and logs), a named
         output to `named-outputs/<name>`, and the sweep's own log to `hd-artifacts/`."""
         report = self._report(name)
-        if report["status"] not in TERMINAL:
-            raise JobException(f"This job is in state {report['status']}. Download is allowed only in states "
-                               "['Completed', 'Failed', 'Canceled', 'NotResponding', 'Paused']")
+        if report["status"] not in STOPPED_JOB_STATUSES:
+            allowed = [status.value for status in JobStatus if status.value in STOPPED_JOB_STATUSES]
+            raise JobException(f"This job is in state {report['status']}. Download is allowed only in states {allowed}")
         best = report.get("best_trial")
         if best is None:
             raise JobException(f"sweep {name} has no completed trial to download")
@@ -195,4 +183,5 @@ class MLClient:
         self.jobs = JobOperations(self.workspace_dir)
 
     def create_or_update(self, entity: SweepJob, **kwargs: Any) -> SweepJob:
+        """Submits a sweep job and starts it here: `jobs.create_or_update`."""
         return self.jobs.create_or_update(entity, **kwargs)

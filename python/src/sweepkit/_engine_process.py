@@ -7,15 +7,18 @@ import subprocess
 import sys
 import threading
 import time
+from typing import List, Tuple
 
-from . import _core
+from . import _engine
 from ._cli import binary_path
+from ._engine import JobStatus
 
-_started = []  # (workspace, name, Popen)
+_started: List[Tuple[str, str, subprocess.Popen]] = []
 _lock = threading.Lock()
 
 
 def start(workspace: str, name: str, *, fail_interrupted: bool = False) -> subprocess.Popen:
+    """Starts `sweepkit job run NAME` in a session of its own, its output in the job's engine.log."""
     directory = os.path.join(workspace, "jobs", name)
     log = open(os.path.join(directory, "engine.log"), "ab")
     arguments = [str(binary_path()), "job", "run", name, "--workspace", workspace]
@@ -35,10 +38,9 @@ def start(workspace: str, name: str, *, fail_interrupted: bool = False) -> subpr
 
 def wait_until_running(workspace: str, name: str, process: subprocess.Popen, timeout: float = 15.0) -> None:
     """Returns once the engine holds the job (or ended), so `status` is Running, not NotStarted."""
-    import json
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
-        if json.loads(_core.job_show(workspace, name))["status"] != "NotStarted":
+        if _engine.job_show(workspace, name)["status"] != JobStatus.notStarted:
             return
         time.sleep(0.01)
 
@@ -52,5 +54,5 @@ def _wait_for_engines() -> None:
             process.wait()
         except KeyboardInterrupt:
             print(f"sweepkit: canceling sweep {name}...", file=sys.stderr, flush=True)
-            _core.job_cancel(workspace, name)
+            _engine.job_cancel(workspace, name)
             process.wait()

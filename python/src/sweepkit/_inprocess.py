@@ -3,14 +3,13 @@
 The engine decides everything (which trial comes next, when the sweep is over, which trial is
 best); this module only moves trials between it and the user's function.
 """
-import json
 import math
 import time
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Type, Union
 
-from . import _core
-from ._engine import TRIAL_STATES, dumps, warn_about
+from . import _engine
+from ._engine import TrialState
 from .exceptions import UserErrorException, ValidationException
 from .sweep._objective import Objective, SweepJobLimits
 from .sweep._spec import build_spec
@@ -27,12 +26,12 @@ class Trial:
 
     __slots__ = ("number", "params", "state", "value", "message", "_flat_params", "_handle", "_decision")
 
-    def __init__(self, number: int, params: Dict[str, Any], state: str = "Running",
+    def __init__(self, number: int, params: Dict[str, Any], state: str = TrialState.running.value,
                  value: Optional[float] = None, message: Optional[str] = None,
                  flat_params: Optional[Dict[str, Any]] = None, handle: Any = None) -> None:
         self.number = number
         self.params = params
-        self.state = state
+        self.state = str(state)
         self.value = value
         self.message = message
         self._flat_params = flat_params
@@ -45,9 +44,9 @@ class Trial:
         then raise `sweepkit.TrialStopped` (or return). Non-finite values are ignored."""
         if self._handle is None:
             raise UserErrorException("report: this trial does not belong to a running sweep")
-        decision = _core.sweep_report(self._handle, self.number, float(value))
+        decision = _engine.sweep_report(self._handle, self.number, float(value))
         if decision is not None:
-            self._decision = json.loads(decision)
+            self._decision = decision
         return self._decision is not None
 
     def should_stop(self) -> bool:
@@ -55,36 +54,27 @@ class Trial:
         return self._decision is not None
 
     @property
-    def stop_decision(self) -> Optional[dict]:
+    def stop_decision(self) -> Optional[Dict[str, Any]]:
         """The decision that stopped the trial: interval, policy, value, threshold, reason."""
         return self._decision
 
     @property
     def flat_params(self) -> Dict[str, Any]:
-        """Parameters with nested dicts flattened to dotted names (`cond.kernel`)."""
+        """Parameters with nested dicts flattened to dotted names (`cond.kernel`), as the engine
+        names them in commands, environment variables and MLflow."""
         if self._flat_params is None:
-            flat: Dict[str, Any] = {}
-
-            def add(prefix: str, value: Any) -> None:
-                if isinstance(value, dict):
-                    for key, nested in value.items():
-                        add(f"{prefix}.{key}", nested)
-                else:
-                    flat[prefix] = value
-
-            for name, value in self.params.items():
-                add(name, value)
-            self._flat_params = flat
+            self._flat_params = _engine.flatten_params(self.params)
         return self._flat_params
 
     def __getitem__(self, name: str) -> Any:
+        """`trial["x"]` is `trial.params["x"]`."""
         return self.params[name]
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, state={self.state!r}, value={self.value!r}, params={self.params!r})"
 
     @classmethod
-    def _from_json(cls, data: dict) -> "Trial":
+    def _from_json(cls, data: Dict[str, Any]) -> "Trial":
         return cls(data["number"], data["params"], data["state"], data.get("value"), data.get("message"),
                    data.get("flat_params"))
 
@@ -113,36 +103,34 @@ class Sweep:
         spec = build_spec(search_space=search_space, sampling_algorithm=sampling_algorithm,
                           objective=Objective(goal=goal, primary_metric=primary_metric), limits=limits,
                           early_termination=early_termination)
-        self._handle = _core.sweep_create(dumps(spec))
-        warn_about(spec)
+        self._handle = _engine.sweep_create(spec)
+        _engine.warn_about(spec)
         self._running: Dict[int, Trial] = {}
 
     @property
-    def spec(self) -> dict:
+    def spec(self) -> Dict[str, Any]:
         """The spec as the engine runs it, with every default filled in (and the drawn seed)."""
-        return json.loads(_core.sweep_spec(self._handle))
+        return _engine.sweep_spec(self._handle)
 
     def ask(self) -> Optional[Trial]:
         """The next trial, or None when the sweep is over (limits reached, grid exhausted)."""
-        answer = _core.sweep_ask(self._handle)
+        answer = _engine.sweep_ask(self._handle)
         if answer is None:
             return None
-        trial = Trial(answer[0], json.loads(answer[1]), handle=self._handle)
+        trial = Trial(answer[0], answer[1], handle=self._handle)
         self._running[trial.number] = trial
         return trial
 
-    def tell(self, trial: Union[Trial, int], value: Optional[float] = None, *, state: str = "completed",
-             message: Optional[str] = None) -> None:
-        """Records how a trial ended: `state` is "completed" (needs a finite value), "failed" or "canceled"."""
+    def tell(self, trial: Union[Trial, int], value: Optional[float] = None, *,
+             state: str = TrialState.completed.value, message: Optional[str] = None) -> None:
+        """Records how a trial ended: `state` is "completed" (the default; needs a finite value),
+        "failed" or "canceled", in any case (the engine reads it; "cancelled" and "pruned" too)."""
         number = trial.number if isinstance(trial, Trial) else int(trial)
-        state_code = TRIAL_STATES.get(state.lower()) if isinstance(state, str) else None
-        if state_code is None:
-            raise ValidationException(f"state: expected one of {', '.join(TRIAL_STATES)}, got {state!r}")
         numeric = math.nan if value is None else float(value)
-        _core.sweep_tell(self._handle, number, state_code, numeric, message)
+        told_state = _engine.sweep_tell(self._handle, number, state, numeric, message)
         told = self._running.pop(number, None)
         if told is not None:
-            told.state = {1: "Completed", 2: "Failed", 3: "Canceled"}[state_code]
+            told.state = told_state
             told.value = None if math.isnan(numeric) else numeric
             told.message = message
 
@@ -165,45 +153,46 @@ class Sweep:
                 result = fn(trial)
             except TrialStopped as stopped:
                 reason = (trial.stop_decision or {}).get("reason") or str(stopped) or "stopped by the objective"
-                self.tell(trial, state="canceled", message=reason)
+                self.tell(trial, state=TrialState.canceled.value, message=reason)
                 continue
             except catch as error:
-                self.tell(trial, state="failed", message=f"{type(error).__name__}: {error}")
+                self.tell(trial, state=TrialState.failed.value, message=f"{type(error).__name__}: {error}")
                 continue
             except KeyboardInterrupt:
-                self.tell(trial, state="canceled", message="interrupted (KeyboardInterrupt)")
+                self.tell(trial, state=TrialState.canceled.value, message="interrupted (KeyboardInterrupt)")
                 raise
             except BaseException as error:
-                self.tell(trial, state="failed", message=f"{type(error).__name__}: {error}")
+                self.tell(trial, state=TrialState.failed.value, message=f"{type(error).__name__}: {error}")
                 raise
             try:
                 value = float(result)
             except (TypeError, ValueError):
-                self.tell(trial, state="failed", message=f"the objective returned {result!r}, not a number")
+                self.tell(trial, state=TrialState.failed.value, message=f"the objective returned {result!r}, not a number")
                 warnings.warn(f"trial {trial.number}: the objective returned {result!r}, not a number; marked failed")
                 continue
             if math.isfinite(value):
                 self.tell(trial, value)
             else:
-                self.tell(trial, state="failed", message=f"the objective returned {value}")
+                self.tell(trial, state=TrialState.failed.value, message=f"the objective returned {value}")
                 warnings.warn(f"trial {trial.number}: the objective returned {value}; marked failed")
 
     @property
-    def stop_decisions(self) -> List[dict]:
+    def stop_decisions(self) -> List[Dict[str, Any]]:
         """Every early-termination decision: trial, interval, policy, value, threshold, reason."""
-        return json.loads(_core.sweep_decisions(self._handle))
+        return _engine.sweep_decisions(self._handle)
 
     @property
     def best_trial(self) -> Optional[Trial]:
         """The completed trial with the best value (the earliest on ties), or None."""
-        best = _core.sweep_best(self._handle)
-        return None if best is None else Trial._from_json(json.loads(best))
+        best = _engine.sweep_best(self._handle)
+        return None if best is None else Trial._from_json(best)
 
     @property
     def trials(self) -> List[Trial]:
-        return [Trial._from_json(t) for t in json.loads(_core.sweep_trials(self._handle))]
+        """Every trial so far, in the order they were asked."""
+        return [Trial._from_json(t) for t in _engine.sweep_trials(self._handle)]
 
     @property
     def finish_reason(self) -> Optional[str]:
         """Why the sweep ended (`ask` returned None), or None while it can go on."""
-        return _core.sweep_finish_reason(self._handle)
+        return _engine.sweep_finish_reason(self._handle)

@@ -1,26 +1,27 @@
 """Plugins: samplers and policies in shared libraries (written in Swift with SweepPluginKit, or in
 any language against sweepkit.h), and samplers written in Python."""
-import json
 import os
-from typing import Any, List
+from typing import Any, Dict, List, Union
 
-from . import _core
+from . import _engine
 
 
-def load_plugin(path: str) -> dict:
+def load_plugin(path: Union[str, "os.PathLike[str]"]) -> Dict[str, Any]:
     """Loads a plugin library and registers its sampler or policy; returns {name, kind, abi_version,
     origin}. Sweep jobs submitted afterwards load it in their engine too. A bad library raises
-    ValidationException with the reason (missing symbol, other ABI version, invalid vtable, name taken)."""
-    return json.loads(_core.plugin_load(os.path.abspath(os.fspath(path))))
+    ValidationException with the reason (missing symbol, unsupported ABI version, invalid vtable,
+    name taken)."""
+    return _engine.plugin_load(os.path.abspath(os.fspath(path)))
 
 
-def plugins() -> List[dict]:
+def plugins() -> List[Dict[str, Any]]:
     """Every registered sampler and policy: built-in, from SWEEPKIT_PLUGIN_PATH, loaded, or Python."""
-    return json.loads(_core.plugins())["plugins"]
+    return _engine.plugins()["plugins"]
 
 
 def loaded_plugin_libraries() -> List[str]:
-    return sorted({p["origin"] for p in plugins() if p["origin"].startswith("/")})
+    """The plugin libraries this process loaded (absolute paths), for the sweep jobs it submits."""
+    return sorted({p["origin"] for p in plugins() if os.path.isabs(p["origin"])})
 
 
 def register_sampler(name: str, sampler: Any) -> None:
@@ -33,4 +34,4 @@ def register_sampler(name: str, sampler: Any) -> None:
     "options"}) that returns such an object for each sweep. The engine calls it under the GIL.
     Sweep jobs run in a separate engine process and cannot use Python samplers."""
     shared = not isinstance(sampler, type) and hasattr(sampler, "suggest")
-    _core.register_sampler(name, (lambda config: sampler) if shared else sampler)
+    _engine.register_sampler(name, (lambda config: sampler) if shared else sampler)

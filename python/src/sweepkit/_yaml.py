@@ -1,13 +1,15 @@
-"""`load_job` and `SweepJob.dump`: the Azure CLI v2 sweep YAML (reference/azure-sweep-api.md §3)."""
+"""`load_job` and `SweepJob.dump`: the Azure CLI v2 sweep YAML (the schema at https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json)."""
 import os
 from typing import Any, Optional, Union
 
+from . import _engine
+from ._plugins import load_plugin
 from .exceptions import ValidationException
 from .sweep._objective import Objective, SweepJobLimits
 from .sweep._sweep_job import SweepJob, _algorithm_from_spec, _job_spec, _policy_from_spec
 
 
-def _yaml():
+def _yaml() -> Any:
     try:
         import yaml
     except ImportError:  # pragma: no cover - PyYAML is a dependency
@@ -15,30 +17,26 @@ def _yaml():
     return yaml
 
 
-def load_job(source: Union[str, os.PathLike], *, relative_origin: Optional[str] = None, **kwargs: Any) -> SweepJob:
-    """Reads a sweep job from a YAML file (`type: sweep`). `trial.code` is taken relative to the file."""
+def load_job(source: Union[str, "os.PathLike[str]"], *, relative_origin: Optional[str] = None,
+             **kwargs: Any) -> SweepJob:
+    """Reads a sweep job from a YAML file (`type: sweep`). Relative paths (`trial.code`, `plugins`)
+    are taken relative to the file's folder (or `relative_origin`), as `sweepkit job create` takes
+    them; the plugins it names are loaded."""
     path = os.fspath(source)
     with open(path) as f:
         document = _yaml().safe_load(f)
-    if not isinstance(document, dict):
-        raise ValidationException(f"{path}: a sweep file must be a mapping")
-    if document.get("type") != "sweep":
-        raise ValidationException(f"Unsupported job type: {document.get('type')}.")
-    origin = relative_origin or os.path.dirname(os.path.abspath(path))
+    origin = os.path.join(relative_origin, os.path.basename(path)) if relative_origin else os.path.abspath(path)
+    document = _engine.job_file_resolve(document, origin)
+    for library in document.get("plugins") or []:
+        load_plugin(library)
     from ._builders import Command
-    trial = dict(document.get("trial") or {})
-    code = trial.get("code")
-    if code and not os.path.isabs(code):
-        trial["code"] = os.path.normpath(os.path.join(origin, code))
-    compute = document.get("compute")
-    if isinstance(compute, str) and compute.startswith("azureml:"):
-        compute = compute[len("azureml:"):]
+    trial = document.get("trial") or {}
     limits = document.get("limits")
     objective = document.get("objective")
     return SweepJob(
         name=document.get("name"), display_name=document.get("display_name"),
         experiment_name=document.get("experiment_name"), description=document.get("description"),
-        tags=document.get("tags"), compute=compute, inputs=document.get("inputs"),
+        tags=document.get("tags"), compute=document.get("compute"), inputs=document.get("inputs"),
         limits=SweepJobLimits(**limits) if isinstance(limits, dict) else limits,
         sampling_algorithm=_algorithm_from_spec(document.get("sampling_algorithm")),
         search_space=document.get("search_space"),
@@ -49,7 +47,7 @@ def load_job(source: Union[str, os.PathLike], *, relative_origin: Optional[str] 
     )
 
 
-def dump(job: SweepJob, dest: Union[str, os.PathLike, Any], **kwargs: Any) -> None:
+def dump(job: SweepJob, dest: Union[str, "os.PathLike[str]", Any], **kwargs: Any) -> None:
     """Writes the job as sweep YAML (search space in the dict form, as `az ml job create` reads it)."""
     spec = _job_spec(job)
     spec.pop("python", None)

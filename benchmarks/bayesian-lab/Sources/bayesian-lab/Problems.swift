@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// The four synthetic problems of the quality protocol, with the same boxes, orders and optima as
-/// ../shared/bench/optuna/problems.py.
+/// the Optuna side of the comparison uses (benchmarks/quality.py).
 struct Problem: Sendable {
     let name: String
     let bounds: [(low: Double, high: Double)]

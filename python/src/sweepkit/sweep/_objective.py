@@ -12,7 +12,7 @@ class Objective:
     def _to_spec(self) -> dict:
         return {"goal": self.goal, "primary_metric": self.primary_metric}
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Objective) and self._to_spec() == other._to_spec()
 
     def __repr__(self) -> str:
@@ -40,7 +40,7 @@ class SweepJobLimits:
                 spec[key] = value
         return spec
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, SweepJobLimits) and self._to_spec() == other._to_spec()
 
     def __repr__(self) -> str:

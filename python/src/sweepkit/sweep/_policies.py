@@ -14,7 +14,7 @@ class EarlyTerminationPolicy:
         return {"type": self.type, "delay_evaluation": self.delay_evaluation,
                 "evaluation_interval": self.evaluation_interval}
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, EarlyTerminationPolicy):
             return NotImplemented
         return self._to_spec() == other._to_spec()

@@ -11,7 +11,7 @@ class SamplingAlgorithm:
     def _to_spec(self) -> dict:
         return {"type": self.type}
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, SamplingAlgorithm) and self._to_spec() == other._to_spec()
 
     def __repr__(self) -> str:

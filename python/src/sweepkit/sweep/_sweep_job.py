@@ -1,5 +1,5 @@
 """`SweepJob`, as in `azure.ai.ml.sweep`: the description of a sweep over a command trial."""
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 from ..exceptions import ValidationException
 from ._objective import Objective, SweepJobLimits
@@ -53,51 +53,57 @@ class SweepJob:
     # --- attributes with the Azure SDK's checks -------------------------------------------------
 
     @property
-    def sampling_algorithm(self):
+    def sampling_algorithm(self) -> Optional[Union[str, SamplingAlgorithm]]:
+        """How trials are chosen: a name (`"random"`, `"grid"`, `"bayesian"`, a plugin's) or a
+        SamplingAlgorithm; None means random sampling."""
         return self._sampling_algorithm
 
     @sampling_algorithm.setter
-    def sampling_algorithm(self, value):
+    def sampling_algorithm(self, value: Optional[Union[str, SamplingAlgorithm]]) -> None:
         if value is not None and not isinstance(value, (str, SamplingAlgorithm)):
             raise ValidationException(f"unsupported sampling algorithm: {value!r}")
         self._sampling_algorithm = value
 
     @property
-    def early_termination(self):
+    def early_termination(self) -> Optional[Union[str, Dict[str, Any], EarlyTerminationPolicy]]:
+        """The early-termination policy (an object, a name, or a dict with `type`), or None."""
         return self._early_termination
 
     @early_termination.setter
-    def early_termination(self, value):
+    def early_termination(self, value: Optional[Union[str, Dict[str, Any], EarlyTerminationPolicy]]) -> None:
         if value is not None and not isinstance(value, (str, dict, EarlyTerminationPolicy)):
             raise ValidationException(f"Received unsupported value of type {type(value)} as the early termination policy")
         self._early_termination = value
 
     @property
-    def limits(self):
+    def limits(self) -> Optional[SweepJobLimits]:
+        """The sweep's limits (trial counts and timeouts), or None for the defaults."""
         return self._limits
 
     @limits.setter
-    def limits(self, value):
+    def limits(self, value: Optional[SweepJobLimits]) -> None:
         if value is not None and not isinstance(value, SweepJobLimits):
             raise ValidationException(f"limits must be SweepJobLimits but get {type(value)} instead")
         self._limits = value
 
     @property
-    def objective(self):
+    def objective(self) -> Optional[Objective]:
+        """The primary metric and its goal (a dict is turned into an Objective)."""
         return self._objective
 
     @objective.setter
-    def objective(self, value):
+    def objective(self, value: Optional[Union[Objective, Dict[str, Any]]]) -> None:
         if isinstance(value, dict):
             value = Objective(**value)
         self._objective = value
 
     @property
-    def search_space(self):
+    def search_space(self) -> Optional[Dict[str, SweepDistribution]]:
+        """Parameter names to expressions (wire or YAML forms given here become objects)."""
         return self._search_space
 
     @search_space.setter
-    def search_space(self, value):
+    def search_space(self, value: Optional[Dict[str, Any]]) -> None:
         if value is not None:
             value = {k: (v if isinstance(v, SweepDistribution) else distribution_from_wire(v)) for k, v in value.items()}
         self._search_space = value
@@ -126,14 +132,15 @@ class SweepJob:
         if primary_metric:
             self._objective.primary_metric = primary_metric
 
-    def set_resources(self, *, instance_type=None, instance_count=None, locations=None, properties=None,
-                      docker_args=None, shm_size=None) -> None:
+    def set_resources(self, *, instance_type: Optional[str] = None, instance_count: Optional[int] = None,
+                      locations: Optional[List[str]] = None, properties: Optional[Dict[str, Any]] = None,
+                      docker_args: Optional[str] = None, shm_size: Optional[str] = None) -> None:
         """Accepted for compatibility; local trials use this machine's resources."""
         self.resources = {k: v for k, v in dict(instance_type=instance_type, instance_count=instance_count,
                                                  locations=locations, properties=properties,
                                                  docker_args=docker_args, shm_size=shm_size).items() if v is not None}
 
-    def _to_spec(self) -> dict:
+    def _to_spec(self) -> Dict[str, Any]:
         """The engine's canonical spec of this sweep (search space, sampler, objective, limits, policy)."""
         return build_spec(search_space=self.search_space, sampling_algorithm=self.sampling_algorithm,
                           objective=self.objective, limits=self.limits, early_termination=self.early_termination)
@@ -167,7 +174,6 @@ def _inputs_to_spec(inputs: dict) -> dict:
 
 def _job_spec(job: "SweepJob") -> dict:
     """The engine's job JSON: the sweep spec plus names, trial, inputs and the interpreter."""
-    import os
     import sys
     spec = {"type": "sweep"}
     if job.name:
@@ -183,8 +189,7 @@ def _job_spec(job: "SweepJob") -> dict:
     if inputs:
         spec["inputs"] = inputs
     spec.update(job._to_spec())
-    if os.environ.get("MLFLOW_TRACKING_URI"):
-        spec["tracking_uri"] = os.environ["MLFLOW_TRACKING_URI"]
+    # The engine takes MLFLOW_TRACKING_URI (or its default) itself when the job is submitted.
     spec["python"] = sys.executable
     from .._plugins import loaded_plugin_libraries
     libraries = loaded_plugin_libraries()
