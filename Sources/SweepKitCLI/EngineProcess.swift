@@ -29,6 +29,26 @@ enum EngineProcess {
         while Date() < deadline, process.isRunning, EngineLock.holder(workspace.paths(name).lock) == nil {
             Thread.sleep(forTimeInterval: 0.01)
         }
+        // An engine that exited without taking the job (it could not even run) is an error here:
+        // otherwise the job would stay NotStarted with nobody to run it.
+        if !process.isRunning, try workspace.report(name).status == .notStarted {
+            let tail = (try? String(contentsOfFile: log, encoding: .utf8)).map { String($0.suffix(600)) } ?? ""
+            throw SweepKitError.internalFailure("the engine of job \(name) exited at once (status \(process.terminationStatus)): \(tail)")
+        }
+    }
+
+    /// Waits until the job's engine has prepared MLflow (experiment and parent run) or ended, so
+    /// that a sweep that cannot start (an unreachable tracking server, no MLflow for the trials)
+    /// fails `job create` instead of being found Failed later.
+    static func waitUntilPrepared(workspace: Workspace, name: String, timeout: TimeInterval = 600) throws -> JobReport {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let report = try workspace.report(name)
+            if report.state.experimentID != nil || report.isFinished || report.status == .notResponding || Date() >= deadline {
+                return report
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
     }
 }
 

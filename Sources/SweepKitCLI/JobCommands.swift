@@ -51,7 +51,12 @@ struct JobCreate: ParsableCommand {
                 let status = try JobStreamer(workspace: workspace.value, name: spec.name).follow()
                 throw JobExit.forStatus(status)
             }
-            print(try workspace.value.report(spec.name).json.jsonText)
+            let report = try EngineProcess.waitUntilPrepared(workspace: workspace.value, name: spec.name)
+            print(report.json.jsonText)
+            if report.status == .failed {
+                FileHandle.standardError.write(Data("sweepkit: error: job \(spec.name) failed at once: \(report.reason ?? "")\n".utf8))
+                throw ExitCode(JobExit.failedOrCanceled)
+            }
         }
     }
 }

@@ -131,7 +131,9 @@ public enum FileSystem {
     }
 
     /// Copies a directory tree (files, directories, symlinks), like `cp -a` without ownership.
-    public static func copyTree(from source: String, to destination: String) throws(SweepKitError) {
+    /// Paths in `excluding` (absolute) are left out with everything below them.
+    public static func copyTree(from source: String, to destination: String, excluding: Set<String> = []) throws(SweepKitError) {
+        if excluding.contains(source) { return }
         var info = stat()
         guard lstat(source, &info) == 0 else { throw failure("cannot read", source) }
         switch info.st_mode & S_IFMT {
@@ -139,7 +141,7 @@ public enum FileSystem {
             try createDirectory(destination)
             guard access(source, R_OK | X_OK) == 0 else { throw failure("cannot list", source) }
             for name in entries(of: source) {
-                try copyTree(from: "\(source)/\(name)", to: "\(destination)/\(name)")
+                try copyTree(from: "\(source)/\(name)", to: "\(destination)/\(name)", excluding: excluding)
             }
         case S_IFLNK:
             var target = [CChar](repeating: 0, count: 4097)
@@ -152,6 +154,26 @@ public enum FileSystem {
         default:
             break  // sockets, devices, fifos: not part of a code snapshot
         }
+    }
+
+    /// The regular files of a tree (not following symlinks) and their total size, counting stops
+    /// once either passes its limit.
+    public static func treeSize(_ path: String, excluding: Set<String> = [], maxBytes: Int = .max, maxFiles: Int = .max)
+        -> (bytes: Int, files: Int)
+    {
+        var total = (bytes: 0, files: 0)
+        func walk(_ path: String) {
+            guard !excluding.contains(path), total.bytes <= maxBytes, total.files <= maxFiles else { return }
+            var info = stat()
+            guard lstat(path, &info) == 0 else { return }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: for name in entries(of: path) { walk("\(path)/\(name)") }
+            case S_IFREG: total = (total.bytes + Int(info.st_size), total.files + 1)
+            default: break
+            }
+        }
+        walk(path)
+        return total
     }
 
     static func copyFile(from source: String, to destination: String, mode: mode_t) throws(SweepKitError) {

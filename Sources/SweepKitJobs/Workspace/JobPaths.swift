@@ -4,6 +4,9 @@ public struct JobPaths: Sendable {
     public let directory: String
     public init(directory: String) { self.directory = directory }
 
+    /// The workspace holding the job (`<workspace>/jobs/<name>`).
+    public var workspaceRoot: String { FileSystem.directoryName(FileSystem.directoryName(directory)) }
+
     /// The canonical job spec, written once at submission.
     public var spec: String { "\(directory)/job.json" }
     /// Every state change, one JSON event per line (see `SweepJournal`).

@@ -31,6 +31,7 @@ public struct Workspace: Sendable {
         } else if FileSystem.exists(paths(spec.name).directory) {
             throw .validation(field: "name", message: "a job named '\(spec.name)' already exists in \(root)")
         }
+        try CodeSnapshot.validate(spec, workspaceRoot: root)
         let paths = paths(spec.name)
         try FileSystem.createDirectory(paths.directory)
         try FileSystem.writeAtomically(paths.spec, spec.json.jsonText + "\n")

@@ -19,12 +19,12 @@ public final class LocalProcessLauncher: TrialLauncher {
     private static let wrapper = #"__sweepkit_command=$1; __sweepkit_status_file=$2; set --; ( eval "$__sweepkit_command" ); __sweepkit_code=$?; printf '%s\n' "$__sweepkit_code" > "$__sweepkit_status_file"; exit "$__sweepkit_code""#
 
     public func launch(_ request: TrialLaunchRequest) throws(SweepKitError) -> LaunchedTrial {
-        unlink(request.exitStatusPath)
+        for path in [request.exitStatusPath, request.stdoutPath, request.stderrPath] { unlink(path) }
         var process = ChildProcess.Request(
             arguments: [Self.shell, "-c", Self.wrapper, "sweepkit-trial", request.command, request.exitStatusPath],
             environment: request.environment, workingDirectory: request.workingDirectory,
             stdoutPath: request.stdoutPath, stderrPath: request.stderrPath)
-        process.appendOutput = false
+        process.appendOutput = true  // so TrialOutputCap can cut the middle of a file without leaving a hole
         let pid: Int32
         do { pid = try ChildProcess.spawn(process) } catch {
             throw .internalFailure("cannot start the trial process: \(error)")

@@ -66,8 +66,18 @@ public final class SweepJobRunner {
         let state = JobState(replaying: contents.entries)
         if state.isFinished { return try workspace.report(name) }
         guard let spec = state.spec else { throw .internalFailure("the journal of '\(name)' has no job spec") }
-        let runner = try SweepJobRunner(paths: paths, spec: spec, entries: contents.entries, options: options, lock: lock,
+        let runner: SweepJobRunner
+        do {
+            runner = try SweepJobRunner(paths: paths, spec: spec, entries: contents.entries, options: options, lock: lock,
                                         launcher: launcher, store: store)
+        } catch {
+            // An engine that cannot even start (a plugin that does not load, an unsupported store)
+            // ends the job Failed, so nobody waits for it.
+            let journal = try JobJournal(path: paths.journal)
+            try journal.append(.engineStarted(pid: Int(getpid()), resumed: state.engineStarts > 0))
+            try journal.append(.sweepEnded(status: .failed, reason: "the engine could not start: \(error)", engineCPUSeconds: nil))
+            throw error
+        }
         try runner.execute(replaying: contents.entries)
         return try workspace.report(name)
     }
@@ -254,6 +264,7 @@ public final class SweepJobRunner {
             }
             if now >= trial.nextMetricRead {
                 try readMetrics(&trial)
+                TrialOutputCap.enforce(logDirectory: trial.folders.logDirectory)
                 trial.nextMetricRead = now + options.metricPollSeconds
             }
             running[number] = trial
@@ -308,6 +319,7 @@ public final class SweepJobRunner {
     }
 
     func conclude(_ trial: RunningTrial, exit: ProcessExit) throws(SweepKitError) {
+        TrialOutputCap.enforce(logDirectory: trial.folders.logDirectory)
         let outcome = TrialOutcome.decide(
             trial, exit: exit, goal: spec.sweep.goal, primaryMetric: spec.sweep.primaryMetric, requiresValue: sweep.requiresValue,
             loggedKeys: { (try? store.metricKeys(runID: trial.runID)) ?? [] })

@@ -28,9 +28,11 @@ struct TrialSetup {
         return Folders(directory: "\(paths.trials)/\(folder)", logDirectory: "\(paths.logs)/\(folder)")
     }
 
+    var codeExclusions: Set<String> { CodeSnapshot.exclusions(spec, workspaceRoot: paths.workspaceRoot) }
+
     func createFolders(_ folders: Folders) throws(SweepKitError) {
         if let code = spec.trial.code {
-            try FileSystem.copyTree(from: code, to: folders.directory)
+            try FileSystem.copyTree(from: code, to: folders.directory, excluding: codeExclusions)
         }
         try FileSystem.createDirectory("\(folders.directory)/outputs")
         try FileSystem.createDirectory(folders.logDirectory)

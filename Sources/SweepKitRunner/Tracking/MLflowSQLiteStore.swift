@@ -28,6 +28,19 @@ public final class MLflowSQLiteStore: TrackingStore {
 
     public func prepare() throws(SweepKitError) {
         try TrackingStores.checkMLflow(python: python)
+        try FileSystem.createDirectory(FileSystem.directoryName(path))
+        // One engine initialises a fresh store; the others wait and then find it initialised
+        // (MLflow's migrations must never run twice at once on one file).
+        let lock: FileLock
+        do { lock = try FileLock.acquireWaiting("\(path).sweepkit-init.lock") } catch {
+            throw .internalFailure("cannot lock the MLflow store \(path) for its initialisation: \(error)")
+        }
+        try withExtendedLifetime(lock) { () throws(SweepKitError) in try initialiseIfNeeded() }
+        let columns = try db().query("PRAGMA table_info(experiments)").compactMap { $0.count > 1 ? $0[1].text : nil }
+        hasWorkspaceColumn = columns.contains("workspace")
+    }
+
+    private func initialiseIfNeeded() throws(SweepKitError) {
         let initialised: Bool
         if FileSystem.exists(path), let rows = try? SQLiteDatabase(path: path, readOnly: true)
             .query("SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('runs', 'alembic_version')")
@@ -37,7 +50,6 @@ public final class MLflowSQLiteStore: TrackingStore {
             initialised = false
         }
         if !initialised {
-            try FileSystem.createDirectory(FileSystem.directoryName(path))
             let result = try ProcessRunner.run([
                 python, "-c",
                 "import sys, mlflow; mlflow.MlflowClient(sys.argv[1]).search_experiments(max_results=1)", uri,
@@ -46,8 +58,6 @@ public final class MLflowSQLiteStore: TrackingStore {
                 throw .internalFailure("MLflow could not initialise \(uri) with \(python): \(result.stderr.suffix(600))")
             }
         }
-        let columns = try db().query("PRAGMA table_info(experiments)").compactMap { $0.count > 1 ? $0[1].text : nil }
-        hasWorkspaceColumn = columns.contains("workspace")
     }
 
     public func experimentID(named name: String) throws(SweepKitError) -> String {
