@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 
-from sweepkit import _core
+from sweepkit import _engine
 from sweepkit._cli import binary_path
 
 
@@ -27,7 +27,7 @@ def run_once(trials, concurrency):
                "objective": {"goal": "minimize", "primary_metric": "none"},
                "limits": {"max_total_trials": trials, "max_concurrent_trials": concurrency},
                "tracking_uri": "none"}
-        name = json.loads(_core.job_submit(workspace, json.dumps(job)))["name"]
+        name = _engine.job_submit(workspace, job)["name"]
         started = time.perf_counter()
         subprocess.run([str(binary_path()), "job", "run", name, "--workspace", workspace], check=True)
         wall = time.perf_counter() - started

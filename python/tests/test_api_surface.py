@@ -1,6 +1,7 @@
 """`sweepkit.sweep` offers the twenty public names of `azure.ai.ml.sweep` with the same constructor
 signatures, defaults and `.type` strings (reference/azure-sweep-api.md §1-§1.5)."""
 import inspect
+import re
 
 import pytest
 
@@ -107,3 +108,76 @@ def test_sweep_job_keeps_its_attributes_and_builds_a_valid_spec():
     assert job.experiment_name == "exp"
     with pytest.raises(sweepkit.ValidationException, match="limits must be SweepJobLimits"):
         job.limits = {"max_total_trials": 3}
+
+
+def _public_objects():
+    """(qualified name, object) for every public name of sweepkit, sweepkit.sweep and
+    sweepkit.entities, and every public method and property of the public classes."""
+    import sweepkit.entities as entities
+    seen = set()
+    for module in (sweepkit, sweep, entities):
+        for name in module.__all__:
+            value = getattr(module, name)
+            if inspect.ismodule(value) or id(value) in seen:
+                continue
+            seen.add(id(value))
+            yield f"{module.__name__}.{name}", value
+            if not inspect.isclass(value) or issubclass(value, BaseException):
+                continue
+            for member_name, member in vars(value).items():
+                if member_name.startswith("_") and member_name not in ("__init__", "__call__", "__getitem__"):
+                    continue
+                if isinstance(member, (staticmethod, classmethod)):
+                    member = member.__func__
+                if inspect.isfunction(member) or isinstance(member, property):
+                    yield f"{module.__name__}.{name}.{member_name}", member
+
+
+def _missing_annotations(function) -> list:
+    signature = inspect.signature(function)
+    missing = [p.name for p in signature.parameters.values()
+               if p.name not in ("self", "cls") and p.annotation is inspect.Parameter.empty]
+    if signature.return_annotation is inspect.Signature.empty:
+        missing.append("return")
+    return missing
+
+
+def test_every_public_name_is_documented_and_annotated():
+    undocumented, unannotated = [], []
+    for qualified, value in _public_objects():
+        name = qualified.rsplit(".", 1)[-1]
+        if name != "__init__" and not inspect.getdoc(value):
+            undocumented.append(qualified)
+        function = value.fget if isinstance(value, property) else value
+        if inspect.isfunction(function):
+            missing = _missing_annotations(function)
+            if missing:
+                unannotated.append(f"{qualified}: {', '.join(missing)}")
+    assert not undocumented, "no docstring: " + ", ".join(undocumented)
+    assert not unannotated, "not annotated: " + "; ".join(unannotated)
+
+
+def test_the_package_is_typed_and_ships_the_extension_stub():
+    from pathlib import Path
+    package = Path(sweepkit.__file__).parent
+    assert (package / "py.typed").exists()
+    stub = (package / "_core.pyi").read_text()
+    for function in ("job_vocabulary", "sweep_ask", "job_stream", "params_flatten", "register_sampler"):
+        assert f"def {function}(" in stub
+    import sweepkit._core as core
+    exported = {name for name in dir(core) if not name.startswith("__")}
+    stubbed = set(re.findall(r"^def (\w+)\(", stub, re.M)) | set(re.findall(r"^(\w+): int$", stub, re.M))
+    assert exported == stubbed, f"stub out of date: {exported ^ stubbed}"
+
+
+def test_only_the_engine_module_calls_the_extension_and_no_status_is_spelled():
+    from pathlib import Path
+    package = Path(sweepkit.__file__).parent
+    names = ("Completed", "Failed", "Canceled", "Running", "NotStarted", "NotResponding")
+    for path in package.rglob("*.py"):
+        text = path.read_text()
+        code = re.sub(r"#.*", "", re.sub(r'"""[\s\S]*?"""', "", text))  # docstrings and comments may name them
+        if path.name != "_engine.py":
+            assert not re.search(r"\b_core\b", code.replace("sweepkit._core", "")), f"{path.name} calls _core"
+        for name in names:
+            assert not re.search(rf"[\"']{name}[\"']", code, re.I), f"{path.name} spells {name!r}"

@@ -114,7 +114,7 @@ def test_a_yaml_sweep_loads_plugins_it_names(tmp_path, tpe, asha):
     shown = json.loads(cli("job", "show", "plug", cwd=tmp_path).stdout)
     assert shown["spec"]["sampling_algorithm"]["type"] == "tpe" and shown["spec"]["early_termination"]["type"] == "asha"
     listed = cli("plugins", "list", "--load", tpe).stdout
-    assert re.search(r"sampler\ttpe\tabi 1\t/", listed) and "policy\tbandit\tabi 1\tbuiltin" in listed
+    assert re.search(r"sampler\ttpe\tabi 2\t/", listed) and "policy\tbandit\tabi 2\tbuiltin" in listed
 
 
 def test_bad_plugins_are_refused_with_a_reason(tmp_path):
@@ -138,6 +138,49 @@ def test_bad_plugins_are_refused_with_a_reason(tmp_path):
         sweepkit.load_plugin(clash)
     with pytest.raises(sweepkit.ValidationException, match="no plugin library"):
         sweepkit.load_plugin(tmp_path / "missing.so")
+
+
+def c_policy(name, abi, stop, go_on):
+    """A plain-C policy stopping trials whose last value is below 0.5, returning `stop`/`go_on`;
+    its entry serves only host ABI `abi` (as a plugin built against that header would)."""
+    return textwrap.dedent("""
+        static void *create(const char *config, char **error) { return malloc(1); }
+        static int32_t evaluate(void *s, int64_t trial, int64_t interval, const sk_curve *curves, uint32_t count,
+                                const double *values, int32_t goal, double *value, double *threshold, char **reason) {
+            for (uint32_t i = 0; i < count; i++) {
+                if (curves[i].number != trial) continue;
+                double last = values[curves[i].offset + curves[i].length - 1];
+                if (last >= 0.5) return %s;
+                *value = last; *threshold = 0.5; *reason = strdup("below one half");
+                return %s;
+            }
+            return -1;
+        }
+        static void destroy(void *s) { free(s); }
+        static void free_string(char *t) { free(t); }
+        static sk_policy_vtable table = {{%d, sizeof(sk_policy_vtable), SK_PLUGIN_POLICY, "%s"},
+                                         create, evaluate, destroy, free_string};
+        const void *sweepkit_plugin(uint32_t abi) { return abi == %d ? &table : 0; }
+    """) % (go_on, stop, abi, name, abi)
+
+
+@pytest.mark.parametrize("abi, stop, go_on", [(1, "1", "0"), (2, "SK_PLUGIN_STOP", "SK_PLUGIN_OK")])
+def test_c_policies_of_both_plugin_abis_load_and_stop_trials(tmp_path, abi, stop, go_on):
+    name = f"half_v{abi}"
+    info = sweepkit.load_plugin(compile_c_plugin(tmp_path, name, c_policy(name, abi, stop, go_on)))
+    assert info["abi_version"] == abi and info["kind"] == "policy"
+    sweep = sweepkit.Sweep(search_space={"x": Uniform(0, 1)}, goal="maximize", early_termination=name,
+                           sampling_algorithm=RandomSamplingAlgorithm(seed=2), max_total_trials=20)
+
+    def objective(trial):
+        if trial.report(trial["x"]):
+            raise sweepkit.TrialStopped()
+        return trial["x"]
+
+    sweep.optimize(objective)
+    assert all(d["policy"] == name and d["value"] < 0.5 for d in sweep.stop_decisions)
+    assert {t.number for t in sweep.trials if t.state == "Canceled"} == {d["trial"] for d in sweep.stop_decisions}
+    assert all(t.value >= 0.5 for t in sweep.trials if t.state == "Completed")
 
 
 # Trial 0 gets a valid point, trial 1 NaN coordinates, trial 2 an error.
@@ -220,5 +263,5 @@ def test_the_readme_walkthrough(tmp_path):
                             timeout=900, env={**os.environ, "SWEEPKIT_SOURCE": str(REPO)})
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     lines = result.stdout.strip().splitlines()
-    assert re.match(r"sampler\thalton\tabi 1\t/.*libHalton.so", lines[-2])
+    assert re.match(r"sampler\thalton\tabi 2\t/.*libHalton.so", lines[-2])
     assert lines[-1] == expected
