@@ -30,16 +30,10 @@ public func skCommandSweepInputs(_ command: UnsafePointer<CChar>?, _ namesJSON: 
 /// Rewrites placeholders with the engine's own template reader (`CommandTemplate`), so a command
 /// means the same thing when it is rewritten and when it runs.
 enum SweptCommand {
-    /// `CommandTemplate.render` drops the brackets of optional segments; here they must stay as
-    /// written, so they are hidden from it behind characters no C string can hold (NUL, SOH).
-    private static let open = "\u{0}", close = "\u{1}"
-
     static func pointingInputsAtSearchSpace(_ command: String, names: Set<String>) -> String {
-        let hidden = command.replacing("[", with: open).replacing("]", with: close)
-        let rewritten = CommandTemplate.render(hidden) { placeholder in
+        CommandTemplate.rewritingPlaceholders(in: command) { placeholder in
             let namespace = placeholder.namespace == "inputs" && names.contains(placeholder.key) ? "search_space" : placeholder.namespace
             return "${{\(namespace).\(placeholder.key)}}"
         }
-        return rewritten.replacing(open, with: "[").replacing(close, with: "]")
     }
 }

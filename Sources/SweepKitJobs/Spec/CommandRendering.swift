@@ -3,9 +3,9 @@ import SweepKit
 /// A job's trial command with one trial's values substituted: the command line a trial runs,
 /// computed here for the engine and for anyone who wants to show it (the C API).
 public enum CommandRendering {
-    public static func render(spec: SweepJobSpec, params: JSONObject) -> String {
+    public static func render(spec: SweepJobSpec, params: JSONObject) throws(CommandTemplate.UnsafePlaceholder) -> String {
         let flat = Trial.flatten(params)
-        return CommandTemplate.render(spec.trial.command) { placeholder in
+        return try CommandTemplate.render(spec.trial.command) { placeholder in
             let value: JSONValue?
             switch placeholder.namespace {
             case "search_space":
@@ -23,7 +23,7 @@ public enum CommandRendering {
             default:
                 value = nil
             }
-            return value.flatMap(CommandTemplate.format).map(CommandTemplate.shellQuoted)
+            return value.flatMap(CommandTemplate.format)
         }
     }
 }

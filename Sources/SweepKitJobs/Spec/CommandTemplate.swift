@@ -9,64 +9,213 @@ import SweepKit
 ///
 /// Formatting (documented in the README): strings as they are; integers in decimal; floats in
 /// Python's `repr` form (`0.1`, `1e-05`); booleans `True`/`False` (Python's `str`); lists and
-/// mappings as compact JSON. In the command line, a value that is not a plain word is single-quoted
-/// for the shell; environment variables get the unquoted text.
+/// mappings as compact JSON. In the command line a value is quoted for the shell context it stands
+/// in, so it is always one literal piece of text and never runs as a command: a plain word is
+/// single-quoted when it is not a plain word already; inside double quotes `\`, `$`, `` ` `` and `"`
+/// are escaped; inside single quotes the quote is closed around a single-quoted value. A placeholder
+/// inside a command substitution (`$(...)` or backticks) cannot be made safe and is refused when
+/// the job is validated. Environment variables get the unquoted text.
 public enum CommandTemplate {
     public struct Placeholder: Equatable, Sendable {
         public let namespace: String
         public let key: String
     }
 
+    /// A placeholder whose value cannot be put safely where it stands.
+    public struct UnsafePlaceholder: Error, Equatable, CustomStringConvertible, Sendable {
+        public let placeholder: String
+        public let reason: String
+        public var description: String { "${{\(placeholder)}} \(reason)" }
+    }
+
     /// Every placeholder in `command`, in order.
     public static func placeholders(in command: String) -> [Placeholder] {
-        var found: [Placeholder] = []
-        _ = render(command) { placeholder in found.append(placeholder); return "" }
-        return found
+        tokens(command).compactMap { if case .placeholder(let p, _) = $0 { return p } else { return nil } }
     }
 
-    /// Replaces each placeholder with `lookup(placeholder)` (already formatted); `nil` means "no
-    /// value": the enclosing optional segment is dropped, outside one the placeholder becomes empty.
-    public static func render(_ command: String, lookup: (Placeholder) -> String?) -> String {
-        var output = ""
-        var rest = Substring(command)
-        while let open = rest.firstRange(of: "[") {
-            output += substitute(rest[..<open.lowerBound], lookup: lookup).text
-            guard let close = rest[open.upperBound...].firstIndex(of: "]") else {
-                rest = rest[open.lowerBound...]
-                break
+    /// `command` with each placeholder replaced by `transform`'s text, as written: no quoting and
+    /// no optional segments (for tools that rewrite a command rather than run it).
+    public static func rewritingPlaceholders(in command: String, _ transform: (Placeholder) -> String) -> String {
+        tokens(command).map { token in
+            switch token {
+            case .text(let text): return text
+            case .placeholder(let placeholder, _): return transform(placeholder)
             }
-            let segment = substitute(rest[open.upperBound..<close], lookup: lookup)
-            if segment.placeholders == 0 {
-                output += "[" + segment.text + "]"
-            } else if !segment.missing {
-                output += segment.text
+        }.joined()
+    }
+
+    /// Checks that every placeholder of `command` stands where a value can be substituted safely.
+    public static func checkContexts(_ command: String) throws(UnsafePlaceholder) {
+        _ = try render(command) { _ in "x" }
+    }
+
+    /// The command a trial runs: optional segments resolved, each placeholder replaced by
+    /// `lookup`'s text (unquoted; nil means "no value": the enclosing optional segment is dropped,
+    /// outside one the placeholder becomes empty), quoted for the shell context it stands in.
+    public static func render(_ command: String, lookup: (Placeholder) -> String?) throws(UnsafePlaceholder) -> String {
+        // Placeholders become private-use markers, so brackets and quotes are read on plain text.
+        let parts = tokens(command)
+        var placeholders: [(Placeholder, String)] = []
+        var marked = ""
+        for part in parts {
+            switch part {
+            case .text(let text): marked += text
+            case .placeholder(let placeholder, let raw):
+                marked += "\(markerStart)\(placeholders.count)\(markerEnd)"
+                placeholders.append((placeholder, raw))
             }
-            rest = rest[rest.index(after: close)...]
         }
-        output += substitute(rest, lookup: lookup).text
-        return output
+        let values = placeholders.map { lookup($0.0) }
+        let resolved = resolveOptionalSegments(marked, values: values)
+        return try quote(resolved, placeholders: placeholders, values: values)
     }
 
-    private static func substitute(_ text: Substring, lookup: (Placeholder) -> String?) -> (text: String, placeholders: Int, missing: Bool) {
-        var output = ""
-        var rest = text
-        var count = 0
-        var missing = false
-        while let start = rest.firstRange(of: "${{") {
-            guard let end = rest[start.upperBound...].firstRange(of: "}}") else { break }
-            output += rest[..<start.lowerBound]
+    // MARK: - Reading
+
+    enum Token {
+        case text(String)
+        case placeholder(Placeholder, raw: String)
+    }
+
+    static func tokens(_ command: String) -> [Token] {
+        var result: [Token] = []
+        var rest = Substring(command)
+        while let start = rest.firstRange(of: "${{"), let end = rest[start.upperBound...].firstRange(of: "}}") {
             let inner = String(rest[start.upperBound..<end.lowerBound]).trimmingWhitespace
-            if let dot = inner.firstIndex(of: ".") {
-                count += 1
+            if let dot = inner.firstIndex(of: "."), !inner.contains("{"), !inner.contains("}") {
+                if start.lowerBound > rest.startIndex { result.append(.text(String(rest[..<start.lowerBound]))) }
                 let placeholder = Placeholder(namespace: String(inner[..<dot]), key: String(inner[inner.index(after: dot)...]))
-                if let value = lookup(placeholder) { output += value } else { missing = true }
+                result.append(.placeholder(placeholder, raw: String(rest[start.lowerBound..<end.upperBound])))
             } else {
-                output += rest[start.lowerBound..<end.upperBound]
+                result.append(.text(String(rest[..<end.upperBound])))
             }
             rest = rest[end.upperBound...]
         }
-        output += rest
-        return (output, count, missing)
+        if !rest.isEmpty { result.append(.text(String(rest))) }
+        return result
+    }
+
+    private static let markerStart: Character = "\u{E000}"
+    private static let markerEnd: Character = "\u{E001}"
+
+    /// `[ ... ]` with placeholders: dropped when one of them has no value, else kept without the
+    /// brackets. Brackets without a placeholder inside are ordinary text.
+    private static func resolveOptionalSegments(_ text: String, values: [String?]) -> String {
+        var output = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "[") {
+            output += rest[..<open]
+            guard let close = rest[rest.index(after: open)...].firstIndex(of: "]") else {
+                rest = rest[open...]
+                break
+            }
+            let inside = rest[rest.index(after: open)..<close]
+            let indices = markerIndices(inside)
+            if indices.isEmpty {
+                output += "[" + inside + "]"
+            } else if indices.allSatisfy({ values[$0] != nil }) {
+                output += inside
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return output + rest
+    }
+
+    private static func markerIndices(_ text: Substring) -> [Int] {
+        var indices: [Int] = []
+        var rest = text
+        while let start = rest.firstIndex(of: markerStart), let end = rest[start...].firstIndex(of: markerEnd) {
+            if let index = Int(rest[rest.index(after: start)..<end]) { indices.append(index) }
+            rest = rest[rest.index(after: end)...]
+        }
+        return indices
+    }
+
+    // MARK: - Quoting by context
+
+    private enum Context { case plain, singleQuoted, doubleQuoted }
+
+    /// Replaces each marker with its value quoted for where it stands, reading the shell's quoting
+    /// as bash does: backslash escapes, single and double quotes, `$(` and backticks.
+    private static func quote(_ text: String, placeholders: [(Placeholder, String)], values: [String?]) throws(UnsafePlaceholder) -> String {
+        var output = ""
+        var context = Context.plain
+        var substitutionDepth = 0  // inside $( ... ) or ` ... `
+        var inBackticks = false
+        var characters = text.makeIterator()
+        var previous: Character?
+        while let character = characters.next() {
+            defer { previous = character }
+            if character == markerStart {
+                var digits = ""
+                while let next = characters.next(), next != markerEnd { digits.append(next) }
+                guard let index = Int(digits) else { continue }
+                let raw = placeholders[index].1
+                guard substitutionDepth == 0, !inBackticks else {
+                    throw UnsafePlaceholder(placeholder: String(raw.dropFirst(3).dropLast(2)).trimmingWhitespace,
+                                            reason: "stands inside a command substitution ($(...) or backticks), where no value can be quoted safely; pass it as an argument or read it from $AZUREML_SWEEP_<name>")
+                }
+                guard let value = values[index] else { continue }
+                guard !value.contains("\u{0}") else {
+                    throw UnsafePlaceholder(placeholder: String(raw.dropFirst(3).dropLast(2)).trimmingWhitespace,
+                                            reason: "has a value with a NUL character, which no command line can carry")
+                }
+                switch context {
+                case .plain: output += shellQuoted(value)
+                case .doubleQuoted: output += escapedForDoubleQuotes(value)
+                case .singleQuoted: output += "'" + alwaysQuoted(value) + "'"
+                }
+                continue
+            }
+            output.append(character)
+            switch context {
+            case .singleQuoted:
+                if character == "'" { context = .plain }
+            case .plain, .doubleQuoted:
+                if character == "\\" {
+                    if let escaped = characters.next() {
+                        output.append(escaped)
+                    }
+                    continue
+                }
+                if character == "'" && context == .plain {
+                    context = .singleQuoted
+                } else if character == "\"" {
+                    context = context == .plain ? .doubleQuoted : .plain
+                } else if character == "`" {
+                    inBackticks.toggle()
+                } else if character == "(" && previous == "$" {
+                    substitutionDepth += 1
+                } else if character == ")" && substitutionDepth > 0 {
+                    substitutionDepth -= 1
+                }
+            }
+        }
+        return output
+    }
+
+    /// `value` quoted for a POSIX shell when it is not a plain word.
+    public static func shellQuoted(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "_", "-", ".", "/", ":", "=", "+", ",", "@", "%": return true
+            default: return false
+            }
+        }
+        return plain ? text : alwaysQuoted(text)
+    }
+
+    static func alwaysQuoted(_ text: String) -> String {
+        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
+
+    static func escapedForDoubleQuotes(_ text: String) -> String {
+        var output = ""
+        for character in text {
+            if character == "\\" || character == "$" || character == "`" || character == "\"" { output.append("\\") }
+            output.append(character)
+        }
+        return output
     }
 
     /// The text of a value as a trial receives it; nil for null.
@@ -86,16 +235,5 @@ public enum CommandTemplate {
         if d.isNaN { return "nan" }
         if d.isInfinite { return d < 0 ? "-inf" : "inf" }
         return d.description
-    }
-
-    /// `value` quoted for a POSIX shell when it is not a plain word.
-    public static func shellQuoted(_ text: String) -> String {
-        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", "_", "-", ".", "/", ":", "=", "+", ",", "@", "%": return true
-            default: return false
-            }
-        }
-        return plain ? text : "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }

@@ -122,6 +122,9 @@ public struct SweepJobSpec: Equatable, Sendable {
 
     /// Every placeholder must name something the trial will have (Azure checks only inputs).
     private func validateCommand() throws(SweepKitError) {
+        do { try CommandTemplate.checkContexts(trial.command) } catch {
+            throw .validation(field: "trial.command", message: "\(error)")
+        }
         let parameterNames = Set(sweep.searchSpace.parameters.map(\.name))
         for placeholder in CommandTemplate.placeholders(in: trial.command) {
             let root = String(placeholder.key.split(separator: ".", maxSplits: 1).first ?? "")

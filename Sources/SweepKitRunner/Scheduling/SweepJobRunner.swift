@@ -221,7 +221,7 @@ public final class SweepJobRunner {
         let launched: LaunchedTrial
         do {
             launched = try launcher.launch(TrialLaunchRequest(
-                command: setup.command(for: trial), workingDirectory: folders.directory,
+                command: try setup.command(for: trial), workingDirectory: folders.directory,
                 environment: try setup.environment(for: trial, name: name, runID: runID, experimentID: experimentID, trackingURI: store.uri),
                 stdoutPath: "\(folders.logDirectory)/stdout.txt", stderrPath: "\(folders.logDirectory)/stderr.txt",
                 exitStatusPath: folders.exitStatus))

@@ -49,8 +49,10 @@ struct TrialSetup {
         return spec.python ?? ProcessEnvironment.value("SWEEPKIT_PYTHON") ?? "python3"
     }
 
-    func command(for trial: Trial) -> String {
-        CommandRendering.render(spec: spec, params: trial.params)
+    func command(for trial: Trial) throws(SweepKitError) -> String {
+        do { return try CommandRendering.render(spec: spec, params: trial.params) } catch {
+            throw .validation(field: "trial.command", message: "\(error)")
+        }
     }
 
     func environment(for trial: Trial, name: String, runID: String, experimentID: String, trackingURI: String)
