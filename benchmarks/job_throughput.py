@@ -31,14 +31,15 @@ def run_once(trials, concurrency):
         started = time.perf_counter()
         subprocess.run([str(binary_path()), "job", "run", name, "--workspace", workspace], check=True)
         wall = time.perf_counter() - started
-        events = [json.loads(line) for line in open(os.path.join(workspace, "jobs", name, "journal.jsonl"))]
-        launches = [e["time"] for e in events if e["event"] == "trial_started"]
-        ends = [e["time"] for e in events if e["event"] == "trial_ended"]
-        completed = sum(1 for e in events if e["event"] == "trial_ended" and e["state"] == "Completed")
-        cpu = next(e["engine_cpu_seconds"] for e in events if e["event"] == "sweep_ended")
+        report = _engine.job_show(workspace, name)
+        launches = [t["started"] for t in report["trials"]]
+        ends = [t["ended"] for t in report["trials"]]
+        completed = report["trial_counts"]["Completed"]
         span = (max(ends) - min(launches)) / 1000
-        return {"trials_per_second": trials / span, "engine_cpu_ms_per_trial": cpu / trials * 1000,
-                "wall_seconds": wall, "completed": completed, "journal_events": len(events)}
+        with open(os.path.join(workspace, "jobs", name, "journal.jsonl")) as journal:
+            lines = sum(1 for _ in journal)
+        return {"trials_per_second": trials / span, "engine_cpu_ms_per_trial": report["engine_cpu_seconds"] / trials * 1000,
+                "wall_seconds": wall, "completed": completed, "journal_events": lines}
 
 
 def main():

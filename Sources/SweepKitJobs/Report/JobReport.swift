@@ -61,6 +61,7 @@ public struct JobReport: Sendable {
         if let created = state.created { object["created"] = .int(Int(created)) }
         if let started = state.started { object["started"] = .int(Int(started)) }
         if let ended = state.ended { object["ended"] = .int(Int(ended)) }
+        if let cpu = state.engineCPUSeconds { object["engine_cpu_seconds"] = .double(cpu) }
         if let spec { object["spec"] = spec.json }
         if let directory {
             object["directory"] = .string(directory)
