@@ -88,4 +88,19 @@ final class JobRunnerTests: XCTestCase {
         XCTAssertEqual(report.trial(0).state, .canceled)
         XCTAssertTrue(report.trial(0).message?.hasPrefix("trial_timeout") == true)
     }
+
+    func testWhenTheStoreFailsMidSweepNoTrialIsLeftRunningInTheReport() throws {
+        let store = InMemoryTrackingStore()
+        store.failReadsAfter = 5
+        let launcher = ScriptedLauncher(store: store, primaryMetric: "loss") { _ in .init(values: [1], extraPolls: 1_000_000) }
+        let spec = try fixture.workspace.submit(JobFixture.gridJob(name: "gone", concurrency: 2))
+        XCTAssertThrowsError(try SweepJobRunner.run(workspace: fixture.workspace, name: spec.name, options: JobFixture.fastOptions,
+                                                    launcher: launcher, store: store))
+        let report = try fixture.workspace.report("gone")
+        XCTAssertEqual(report.status, .failed)
+        XCTAssertEqual(report.reason, "the store is gone")
+        XCTAssertEqual(report.trials.map(\.state), [.canceled, .canceled])
+        XCTAssertTrue(report.trial(0).message?.hasPrefix("stopped because the engine failed") == true)
+        XCTAssertEqual(Set(launcher.signals.map(\.signal)), [SIGTERM])
+    }
 }

@@ -134,6 +134,7 @@ public final class SweepJobRunner {
         } catch {
             stopAll(reason: "the engine failed: \(error)")
             waitForStopped()
+            endStoppedTrials(reason: "stopped because the engine failed: \(error)")
             try finish(status: .failed, reason: "\(error)")
             throw error
         }
@@ -309,13 +310,26 @@ public final class SweepJobRunner {
     /// After an engine failure: give the stopped trials their grace period, then kill them.
     private func waitForStopped() {
         let deadline = Clock.monotonicSeconds() + options.terminationGraceSeconds + 1
-        while !running.isEmpty, Clock.monotonicSeconds() < deadline {
-            for (number, trial) in running where launcher.poll(trial.launched, exitStatusPath: trial.folders.exitStatus) != .running {
-                running[number] = nil
+        var alive = Set(running.keys)
+        while !alive.isEmpty, Clock.monotonicSeconds() < deadline {
+            alive = alive.filter { number in
+                guard let trial = running[number] else { return false }
+                return launcher.poll(trial.launched, exitStatusPath: trial.folders.exitStatus) == .running
             }
-            SignalWakeup.wait(seconds: 0.05)
+            if !alive.isEmpty { SignalWakeup.wait(seconds: 0.05) }
         }
-        for trial in running.values { launcher.signal(trial.launched, SIGKILL) }
+        for number in alive { running[number].map { launcher.signal($0.launched, SIGKILL) } }
+    }
+
+    /// After an engine failure: the trials it stopped end Canceled in the journal (and in MLflow if
+    /// the store still answers), so the report never shows a trial Running in a finished sweep.
+    private func endStoppedTrials(reason: String) {
+        for number in running.keys.sorted() {
+            guard let trial = running.removeValue(forKey: number) else { continue }
+            try? store.finishRun(runID: trial.runID, status: .killed, tags: [("sweepkit.message", reason)])
+            try? sweep.tell(number, value: nil, state: .canceled, message: reason)
+            try? recorder.record(.trialEnded(TrialEnd(number: number, state: .canceled, value: nil, message: reason, exit: nil)))
+        }
     }
 
     func conclude(_ trial: RunningTrial, exit: ProcessExit) throws(SweepKitError) {

@@ -20,6 +20,8 @@ final class InMemoryTrackingStore: TrackingStore {
     private(set) var runOrder: [String] = []
     private var nextRun = 0
     private(set) var metricReads = 0
+    /// Metric reads fail from this one on, as when the store's file is deleted mid-sweep.
+    var failReadsAfter = Int.max
 
     func prepare() throws(SweepKitError) {}
     func experimentID(named name: String) throws(SweepKitError) -> String { "1" }
@@ -46,6 +48,7 @@ final class InMemoryTrackingStore: TrackingStore {
 
     func newMetricPoints(runID: String, key: String, cursor: inout Int) throws(SweepKitError) -> [MetricPoint] {
         metricReads += 1
+        guard metricReads <= failReadsAfter else { throw .internalFailure("the store is gone") }
         let all = runs[runID]?.metrics[key] ?? []
         guard all.count > cursor else { return [] }
         defer { cursor = all.count }
