@@ -18,6 +18,7 @@ final class JournalCodecTests: XCTestCase {
         .trialStarted(TrialStart(number: 0, name: "codec_0", attempt: 2, params: ["x": 1, "m": ["d": 2]],
                                  flatParams: ["x": 1, "m.d": 2], runID: "r0", directory: "/d", logDirectory: "/l")),
         .trialLaunched(number: 0, process: LaunchedTrial(pid: 1234, startTicks: 99_999_999)),
+        .trialLaunched(number: 1, process: LaunchedTrial(kind: "ray", id: "sweepkit-job-1-attempt-1")),
         .trialStopping(number: 0, decision: decision),
         .trialEnded(TrialEnd(number: 0, state: .canceled, value: 0.25, message: "stopped \"early\"\n", exit: "was killed by signal 15",
                              metrics: ["loss": 0.25, "loss.points": 4], history: [1, 0.5, 0.25])),

@@ -79,7 +79,10 @@ public enum JournalCodec {
                     "params": .object(start.params), "flat_params": .object(start.flatParams), "run_id": .string(start.runID),
                     "directory": .string(start.directory), "log_directory": .string(start.logDirectory)]
         case .trialLaunched(let number, let process):
-            return ["number": .int(number), "process": ["pid": .int(Int(process.pid)), "start_ticks": .int(Int(process.startTicks))]]
+            if process.isLocal {
+                return ["number": .int(number), "process": ["pid": .int(Int(process.pid)), "start_ticks": .int(Int(process.startTicks))]]
+            }
+            return ["number": .int(number), "remote": ["kind": .string(process.kind), "id": .string(process.id)]]
         case .trialStopping(let number, let decision):
             return ["number": .int(number), "decision": decision.json]
         case .trialEnded(let end):
@@ -124,6 +127,12 @@ public enum JournalCodec {
                 runID: o["run_id"]?.string ?? "", directory: o["directory"]?.string ?? "",
                 logDirectory: o["log_directory"]?.string ?? ""))
         case .trialLaunched:
+            if let remote = o["remote"]?.object {
+                guard let kind = remote["kind"]?.string, let id = remote["id"]?.string, !id.isEmpty else {
+                    throw DamagedLine(reason: "trial_launched has no valid remote id")
+                }
+                return .trialLaunched(number: try integer("number"), process: LaunchedTrial(kind: kind, id: id))
+            }
             guard let process = o["process"]?.object, let pid = Int32(exactly: try integer("pid", in: process)),
                 let ticks = UInt64(exactly: try integer("start_ticks", in: process))
             else { throw DamagedLine(reason: "trial_launched has no valid process") }

@@ -33,6 +33,7 @@ public final class LocalProcessLauncher: TrialLauncher {
     }
 
     public func poll(_ trial: LaunchedTrial, exitStatusPath: String) -> TrialPoll {
+        guard trial.isLocal else { return .vanished }  // launched by another kind of launcher
         switch ChildProcess.reap(trial.pid) {
         case .running:
             return .running
@@ -50,7 +51,7 @@ public final class LocalProcessLauncher: TrialLauncher {
 
     public func signal(_ trial: LaunchedTrial, _ signal: Int32) {
         // Never signal a recycled pid's group: the trial's leader must still be the same process.
-        if trial.startTicks == 0 || ProcessTable.entry(trial.pid)?.startTicks == trial.startTicks {
+        if trial.isLocal, trial.startTicks == 0 || ProcessTable.entry(trial.pid)?.startTicks == trial.startTicks {
             ChildProcess.signalGroup(trial.pid, signal)
         }
     }
