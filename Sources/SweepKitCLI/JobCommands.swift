@@ -176,7 +176,11 @@ struct JobCancel: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let workspace = workspace.value
-            _ = try workspace.cancel(name)
+            if try workspace.cancel(name).status == .notResponding {
+                // Its engine died: a new one carries the request out (stops what still runs,
+                // finishes the MLflow runs).
+                try EngineProcess.startDetached(workspace: workspace, name: name)
+            }
             // Wait for the engine to stop its trials (at most its grace period and a little).
             let deadline = Date().addingTimeInterval(30)
             while Date() < deadline, try !workspace.report(name).isFinished { Thread.sleep(forTimeInterval: 0.1) }

@@ -1,6 +1,9 @@
 import SweepKit
 import SweepKitJobs
 import SweepKitPlatform
+#if canImport(Glibc)
+import Glibc
+#endif
 import XCTest
 
 /// The `sweepkit` command as a user runs it: exit codes, messages, and a whole job without MLflow.
@@ -58,5 +61,31 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(list.stdout.hasPrefix("cli_job\tCompleted\tcli\t3 trials"), list.stdout)
         let missing = try sweepkit("job", "show", "no_such_job")
         XCTAssertEqual(missing.status, 3, missing.stderr)
+    }
+
+    func testCancelOfAJobWhoseEngineDiedStopsItsTrialsThroughANewEngine() throws {
+        try write("sweep.yml", """
+            type: sweep
+            trial: {command: "sleep 60; echo ${{search_space.x}}"}
+            sampling_algorithm: grid
+            search_space: {x: {type: choice, values: [1, 2]}}
+            objective: {goal: minimize, primary_metric: loss}
+            limits: {max_total_trials: 2, max_concurrent_trials: 2}
+            """)
+        XCTAssertEqual(try sweepkit("job", "create", "--file", "sweep.yml", "--name", "orphaned").status, 0)
+        let paths = Workspace(root: "\(directory!)/ws").paths("orphaned")
+        var deadline = Clock.monotonicSeconds() + 30
+        while JobProcesses.pids(job: "orphaned").count < 2, Clock.monotonicSeconds() < deadline { Clock.sleep(seconds: 0.05) }
+        let engine = try XCTUnwrap(EngineLock.holder(paths.lock))
+        kill(engine, SIGKILL)
+        deadline = Clock.monotonicSeconds() + 10
+        while EngineLock.holder(paths.lock) != nil, Clock.monotonicSeconds() < deadline { Clock.sleep(seconds: 0.05) }
+        XCTAssertEqual(JobProcesses.pids(job: "orphaned").count >= 2, true, "the trials outlive their engine")
+
+        let cancel = try sweepkit("job", "cancel", "orphaned")
+        XCTAssertEqual(cancel.stdout, "job orphaned: Canceled\n", cancel.stderr)
+        let report = try Workspace(root: "\(directory!)/ws").report("orphaned")
+        XCTAssertEqual(report.trials.map(\.state), [.canceled, .canceled])
+        XCTAssertEqual(JobProcesses.pids(job: "orphaned").filter { ProcessTable.entry($0)?.exited == false }, [])
     }
 }

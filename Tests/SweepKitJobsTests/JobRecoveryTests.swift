@@ -121,17 +121,18 @@ final class JobRecoveryTests: XCTestCase {
 
     func testTheSamplerReplaysTheSameTrialsForEverySeededSampler() throws {
         // The sampler must propose, after a restart, exactly what it proposed before: seeds are
-        // decided at submission. Bayesian without a seed was the failing case.
+        // decided at submission. Bayesian without a seed was the failing case; 14 trials take it
+        // past its 10-point Sobol design into the GP.
         for algorithm: JSONValue in ["random", ["type": "random", "rule": "sobol"], "bayesian"] {
             var job = JobFixture.gridJob(name: "replay", values: [1]).object!
             job["name"] = .string("replay_\(fixture.workspace.jobNames().count)")
             job["sampling_algorithm"] = algorithm
             job["search_space"] = ["x": ["type": "uniform", "min_value": 0, "max_value": 1]]
-            job["limits"] = ["max_total_trials": 6, "max_concurrent_trials": 1]
+            job["limits"] = ["max_total_trials": 14, "max_concurrent_trials": 1]
             let spec = try fixture.workspace.submit(.object(job))
             let first = try Sweep(spec: spec.sweep)
             let second = try Sweep(spec: spec.sweep)
-            for number in 0..<6 {
+            for number in 0..<14 {
                 let a = try XCTUnwrap(try first.ask()), b = try XCTUnwrap(try second.ask())
                 XCTAssertEqual(a.params, b.params, "\(algorithm.jsonText) trial \(number)")
                 try first.tell(number, value: Double(number % 3))

@@ -87,8 +87,10 @@ public struct Workspace: Sendable {
                          journalDamage: contents.damage, directory: paths.directory)
     }
 
-    /// Asks the job's engine to cancel (SIGTERM plus a request file it checks). A job whose
-    /// engine is not running is canceled here and now, its leftover trial processes ended.
+    /// Asks the job's engine to cancel (SIGTERM plus a request file it checks). A job no engine
+    /// ever started is canceled here and now. A job whose engine died (`NotResponding`) keeps the
+    /// request: the next engine (`resume`) carries it out, stopping the trials that still run and
+    /// writing their MLflow runs' final status; the CLI and the Python client start that engine.
     public func cancel(_ name: String) throws(SweepKitError) -> JobReport {
         let paths = paths(name)
         let before = try report(name)
@@ -98,16 +100,12 @@ public struct Workspace: Sendable {
             if pid > 0 { ChildProcess.signal(pid, SIGTERM) }
             return before
         }
+        guard before.status == .notStarted else { return before }
         guard let lock = try EngineLock.acquire(paths.lock) else { return before }  // an engine just started: it sees the request
         defer { withExtendedLifetime(lock) {} }
-        JobProcesses.killAll(job: name)
         let journal = try JobJournal(path: paths.journal)
-        let state = JobState(replaying: try JobJournal.read(path: paths.journal).entries)
-        for trial in state.unfinishedTrials {
-            try journal.append(.trialEnded(TrialEnd(number: trial.number, state: .canceled, value: nil,
-                                                    message: "the sweep was canceled while its engine was not running", exit: nil)))
-        }
         try journal.append(.sweepEnded(status: .canceled, reason: "canceled by the user", engineCPUSeconds: nil))
+        unlink(paths.cancelRequest)
         return try report(name)
     }
 }

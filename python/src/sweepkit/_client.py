@@ -102,13 +102,16 @@ class JobOperations:
         return [SweepJob._from_report(r) for r in _engine.job_list(self._workspace)]
 
     def begin_cancel(self, name: str, **kwargs: Any) -> CancelPoller:
-        """Requests cancellation: running trials are stopped and the sweep ends Canceled."""
-        _engine.job_cancel(self._workspace, name)
+        """Requests cancellation: running trials are stopped and the sweep ends Canceled. A sweep
+        whose engine died gets a new engine that carries the request out."""
+        if _engine.job_cancel(self._workspace, name)["status"] == JobStatus.notResponding:
+            _engine_process.start(self._workspace, name)
         return CancelPoller(self, name)
 
     def resume(self, name: str, *, fail_interrupted: bool = False) -> SweepJob:
-        """Finishes a sweep whose engine stopped (crash, kill -9): finished trials are kept,
-        trials that were running are relaunched (or marked Failed with `fail_interrupted`)."""
+        """Finishes a sweep whose engine stopped (crash, kill -9): finished trials are kept, trials
+        still running are watched again, trials that ended meanwhile are collected, and only a
+        trial whose process vanished is relaunched (or marked Failed with `fail_interrupted`)."""
         report = self._report(name)
         if report["status"] not in FINISHED_JOB_STATUSES and report["status"] != JobStatus.running:
             process = _engine_process.start(self._workspace, name, fail_interrupted=fail_interrupted)
