@@ -92,9 +92,8 @@ public enum ChildProcess {
 
         let environment = request.environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
-        let executable = arguments[0] == program ? program : arguments[0]
         let status = withCStrings(arguments) { argv in
-            withCStrings(environment) { envp in posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }
+            withCStrings(environment) { envp in posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp) }
         }
         guard status == 0 else { throw PlatformError("cannot start \(program)", code: status) }
         return pid
