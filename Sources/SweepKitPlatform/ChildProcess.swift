@@ -60,7 +60,8 @@ public enum ChildProcess {
         return unsafeBitCast(symbol, to: AddChdir.self)
     }()
 
-    /// Starts `request` in a new process group with default signal handling; returns its pid.
+    /// Starts `request` in a new process group with default signal handling; returns its pid. A
+    /// program name without a slash is looked up in PATH.
     public static func spawn(_ request: Request) throws(PlatformError) -> Int32 {
         guard let program = request.arguments.first else { throw PlatformError("nothing to start", code: EINVAL) }
         var arguments = request.arguments
@@ -93,7 +94,7 @@ public enum ChildProcess {
         let environment = request.environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let status = withCStrings(arguments) { argv in
-            withCStrings(environment) { envp in posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp) }
+            withCStrings(environment) { envp in posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp) }
         }
         guard status == 0 else { throw PlatformError("cannot start \(program)", code: status) }
         return pid
