@@ -40,6 +40,26 @@ final class JobStateTests: XCTestCase {
         XCTAssertEqual(state.unfinishedTrials.map(\.number), [0])
     }
 
+    func testQueueTimeIsFromLaunchToRunningAndRunTimeFromRunningToTheEnd() throws {
+        let timed: [(Int64, JobEvent)] = [
+            (1_000, started(0)), (1_500, .trialLaunched(number: 0, process: LaunchedTrial(kind: "slurm", id: "12"))),
+            (4_000, .trialRunning(number: 0)), (9_500, ended(0, .completed, 1)),
+            (10_000, started(1)), (10_200, .trialLaunched(number: 1, process: LaunchedTrial(pid: 5, startTicks: 7))),
+            (12_200, ended(1, .completed, 2)),
+            (13_000, .trialRunning(number: 2)),
+        ]
+        let state = JobState(replaying: timed.map { JournalEntry(time: $0.0, event: $0.1) })
+        XCTAssertEqual(state.trials[0].queueSeconds, 2.5)
+        XCTAssertEqual(state.trials[0].runSeconds, 5.5)
+        XCTAssertEqual(state.trials[1].queueSeconds, 0, "a local process runs from its launch")
+        XCTAssertEqual(state.trials[1].runSeconds, 2)
+        XCTAssertEqual(state.inconsistencies, ["trial 2 started running but it was not launched"])
+        let report = JobReport(state: state, engineRunning: false).json.object?["trials"]?.array?.first?.object
+        XCTAssertEqual(report?["queue_seconds"], .double(2.5))
+        XCTAssertEqual(report?["run_seconds"], .double(5.5))
+        XCTAssertEqual(report?["compute"], ["kind": "slurm", "id": "12"])
+    }
+
     func testContradictoryEventsAreIgnoredAndReported() {
         let state = JobState(replaying: entries([
             ended(0, .completed, 1), started(0), ended(0, .completed, 1), ended(0, .failed, nil), started(2),

@@ -19,6 +19,7 @@ final class JournalCodecTests: XCTestCase {
                                  flatParams: ["x": 1, "m.d": 2], runID: "r0", directory: "/d", logDirectory: "/l")),
         .trialLaunched(number: 0, process: LaunchedTrial(pid: 1234, startTicks: 99_999_999)),
         .trialLaunched(number: 1, process: LaunchedTrial(kind: "ray", id: "sweepkit-job-1-attempt-1")),
+        .trialRunning(number: 1),
         .trialStopping(number: 0, decision: decision),
         .trialEnded(TrialEnd(number: 0, state: .canceled, value: 0.25, message: "stopped \"early\"\n", exit: "was killed by signal 15",
                              metrics: ["loss": 0.25, "loss.points": 4], history: [1, 0.5, 0.25])),
@@ -49,6 +50,14 @@ final class JournalCodecTests: XCTestCase {
                        JournalEntry(time: 12, event: .trialEnded(TrialEnd(number: 0, state: .completed, value: 1.5, message: nil, exit: nil,
                                                                           metrics: [:], history: [1.5]))))
         XCTAssertNil(try JournalCodec.decode(#"{"event":"best","number":0,"time":13}"#))
+    }
+
+    func testARemoteTrialLeavingTheQueueIsOneSmallEvent() throws {
+        let line = JournalCodec.encode(JournalEntry(time: 7, event: .trialRunning(number: 3)))
+        XCTAssertTrue(line.hasPrefix(#"{"event":"trial_running","number":3,"time":7,"crc32":""#), line)
+        XCTAssertEqual(try JournalCodec.decode(#"{"event":"trial_running","number":3,"time":7}"#),
+                       JournalEntry(time: 7, event: .trialRunning(number: 3)))
+        XCTAssertThrowsError(try JournalCodec.decode(#"{"event":"trial_running","time":7}"#), "a number is required")
     }
 
     func testUnknownEventsAndMissingFieldsAreDamage() {

@@ -11,8 +11,12 @@ public enum JobEvent: Equatable, Sendable {
     case tracking(experimentID: String, parentRunID: String)
     /// A trial attempt is about to be launched (its MLflow run exists).
     case trialStarted(TrialStart)
-    /// Its process is running.
+    /// Its process is running, or (a trial on a cluster) it is submitted and may wait in the
+    /// cluster's queue.
     case trialLaunched(number: Int, process: LaunchedTrial)
+    /// A trial that waited in a cluster's queue started running (local processes run from their
+    /// launch: they have no such event).
+    case trialRunning(number: Int)
     /// The early-termination policy decided to stop a running trial.
     case trialStopping(number: Int, decision: TerminationDecision)
     /// A trial reached its final state (recorded in MLflow first).

@@ -19,6 +19,10 @@ public struct JobState: Sendable {
         public var process: LaunchedTrial?
         /// When the latest attempt started, and when the trial ended (epoch ms).
         public var startedAt: Int64
+        /// When the latest attempt was launched (submitted, on a cluster) and when it started
+        /// running (a local process: at launch; a cluster's trial: when it left the queue).
+        public var launchedAt: Int64? = nil
+        public var runningAt: Int64? = nil
         public var endedAt: Int64?
         public var value: Double?
         public var message: String?
@@ -26,6 +30,18 @@ public struct JobState: Sendable {
         public var metrics: JSONObject = JSONObject()
         public var history: [Double] = []
         public var stopDecision: TerminationDecision?
+
+        /// Seconds the latest attempt waited between its launch and its start (a cluster's queue).
+        public var queueSeconds: Double? {
+            guard let launchedAt, let runningAt else { return nil }
+            return Double(runningAt - launchedAt) / 1000
+        }
+
+        /// Seconds it ran, from its start to its end.
+        public var runSeconds: Double? {
+            guard let runningAt, let endedAt else { return nil }
+            return Double(endedAt - runningAt) / 1000
+        }
     }
 
     public private(set) var spec: SweepJobSpec?
@@ -84,6 +100,13 @@ public struct JobState: Sendable {
                 return inconsistent("trial \(number) launched but it is not running")
             }
             trials[number].process = process
+            trials[number].launchedAt = time
+            trials[number].runningAt = process.isLocal ? time : nil
+        case .trialRunning(let number):
+            guard number < trials.count, trials[number].state == .running, trials[number].process != nil else {
+                return inconsistent("trial \(number) started running but it was not launched")
+            }
+            if trials[number].runningAt == nil { trials[number].runningAt = time }
         case .trialStopping(let number, let decision):
             guard number < trials.count, trials[number].stopDecision == nil else {
                 return inconsistent("a second stop decision for trial \(number)")

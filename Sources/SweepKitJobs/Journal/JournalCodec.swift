@@ -8,7 +8,8 @@ public enum JournalCodec {
     /// from the ended trials) and is read as nothing.
     enum Name: String {
         case created, engineStarted = "engine_started", tracking, trialStarted = "trial_started"
-        case trialLaunched = "trial_launched", trialStopping = "trial_stop", trialEnded = "trial_ended"
+        case trialLaunched = "trial_launched", trialRunning = "trial_running", trialStopping = "trial_stop"
+        case trialEnded = "trial_ended"
         case sweepEnded = "sweep_ended", best
     }
 
@@ -60,6 +61,7 @@ public enum JournalCodec {
         case .tracking: return .tracking
         case .trialStarted: return .trialStarted
         case .trialLaunched: return .trialLaunched
+        case .trialRunning: return .trialRunning
         case .trialStopping: return .trialStopping
         case .trialEnded: return .trialEnded
         case .sweepEnded: return .sweepEnded
@@ -83,6 +85,8 @@ public enum JournalCodec {
                 return ["number": .int(number), "process": ["pid": .int(Int(process.pid)), "start_ticks": .int(Int(process.startTicks))]]
             }
             return ["number": .int(number), "remote": ["kind": .string(process.kind), "id": .string(process.id)]]
+        case .trialRunning(let number):
+            return ["number": .int(number)]
         case .trialStopping(let number, let decision):
             return ["number": .int(number), "decision": decision.json]
         case .trialEnded(let end):
@@ -137,6 +141,8 @@ public enum JournalCodec {
                 let ticks = UInt64(exactly: try integer("start_ticks", in: process))
             else { throw DamagedLine(reason: "trial_launched has no valid process") }
             return .trialLaunched(number: try integer("number"), process: LaunchedTrial(pid: pid, startTicks: ticks))
+        case .trialRunning:
+            return .trialRunning(number: try integer("number"))
         case .trialStopping:
             guard let decision = TerminationDecision(json: o["decision"]) else {
                 throw DamagedLine(reason: "trial_stop has no valid decision")
@@ -160,19 +166,21 @@ public enum JournalCodec {
     }
 }
 
-/// CRC-32 (IEEE 802.3, as zlib computes it), for the journal's line checks.
-enum CRC32 {
+/// CRC-32 (IEEE 802.3, as zlib computes it), for the journal's line checks and zip archives.
+public enum CRC32 {
     private static let table: [UInt32] = (0..<256).map { index in
         var value = UInt32(index)
         for _ in 0..<8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
         return value
     }
 
-    static func checksum(_ text: String) -> UInt32 {
+    public static func checksum<Bytes: Sequence>(bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
         var crc: UInt32 = 0xFFFF_FFFF
-        for byte in text.utf8 { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
         return crc ^ 0xFFFF_FFFF
     }
+
+    static func checksum(_ text: String) -> UInt32 { checksum(bytes: text.utf8) }
 
     static func hex(of text: String) -> String {
         let digits = String(checksum(text), radix: 16)

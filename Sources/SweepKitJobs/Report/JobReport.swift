@@ -79,6 +79,11 @@ public struct JobReport: Sendable {
             "attempts": .int(trial.attempts), "started": .int(Int(trial.startedAt)),
         ]
         if let ended = trial.endedAt { object["ended"] = .int(Int(ended)) }
+        if let process = trial.process, !process.isLocal {
+            object["compute"] = ["kind": .string(process.kind), "id": .string(process.id)]
+        }
+        if let queue = trial.queueSeconds { object["queue_seconds"] = .double(queue) }
+        if let run = trial.runSeconds { object["run_seconds"] = .double(run) }
         if let message = trial.message { object["message"] = .string(message) }
         if !trial.runID.isEmpty { object["run_id"] = .string(trial.runID) }
         if !trial.directory.isEmpty { object["directory"] = .string(trial.directory) }
