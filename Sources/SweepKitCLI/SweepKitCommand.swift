@@ -15,7 +15,8 @@ struct SweepKitCommand: ParsableCommand {
         commandName: "sweepkit",
         abstract: "Hyperparameter sweeps in the Azure ML sweep-job format, run on this machine.",
         version: SweepKitVersion.string,
-        subcommands: [JobCommand.self, PluginsCommand.self, ValidateCommand.self, SampleCommand.self, SamplersCommand.self])
+        subcommands: [JobCommand.self, ComputeCommand.self, PluginsCommand.self, ValidateCommand.self, SampleCommand.self,
+                      SamplersCommand.self])
 }
 
 /// Runs a command body and maps engine errors to a message on stderr and an exit code.
@@ -24,7 +25,8 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         try body()
     } catch let error as SweepKitError {
         FileHandle.standardError.write(Data("sweepkit: error: \(error)\n".utf8))
-        if case .validation(let field, let message) = error, field == "name", message.hasPrefix("no job named") {
+        if case .validation(let field, let message) = error, field == "name",
+            message.hasPrefix("no job named") || message.hasPrefix("no compute named") {
             throw ExitCode(JobExit.notFound)
         }
         if case .validation = error { throw ExitCode(JobExit.invalid) }

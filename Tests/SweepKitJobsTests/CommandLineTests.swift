@@ -88,4 +88,34 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(report.trials.map(\.state), [.canceled, .canceled])
         XCTAssertEqual(JobProcesses.pids(job: "orphaned").filter { ProcessTable.entry($0)?.exited == false }, [])
     }
+
+    func testComputesAreCreatedFromFlagsOrAFileListedShownAndDeleted() throws {
+        try FileSystem.createDirectory("\(directory!)/shared")
+        try write("compute.yml", """
+            $schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json
+            name: hpc
+            type: slurm
+            shared_dir: shared
+            sbatch_options: [--qos=normal]
+            """)
+        let fromFile = try sweepkit("compute", "create", "--file", "compute.yml", "--partition", "debug")
+        XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
+        XCTAssertEqual(try JSONValue(parsing: fromFile.stdout),
+                       ["name": "hpc", "type": "slurm", "shared_dir": .string("\(directory!)/shared"), "partition": "debug",
+                        "sbatch_options": ["--qos=normal"]], "relative to the file; flags add to it")
+        let ray = try sweepkit("compute", "create", "--name", "aml-cluster", "--type", "ray", "--address", "http://127.0.0.1:8265",
+                               "--token", "abc")
+        XCTAssertEqual(ray.status, 0, ray.stderr)
+        XCTAssertFalse(ray.stdout.contains("abc"), "the token is not printed")
+        let list = try sweepkit("compute", "list")
+        XCTAssertEqual(list.stdout, "aml-cluster\tray\thttp://127.0.0.1:8265\nhpc\tslurm\tpartition debug, shared \(directory!)/shared\n")
+        XCTAssertEqual(try sweepkit("compute", "show", "--name", "hpc").status, 0)
+        XCTAssertEqual(try sweepkit("compute", "delete", "--name", "hpc", "--yes").status, 0)
+        let gone = try sweepkit("compute", "show", "--name", "hpc")
+        XCTAssertEqual(gone.status, 3, "no such compute")
+        XCTAssertTrue(gone.stderr.contains("no compute named 'hpc'"), gone.stderr)
+        let invalid = try sweepkit("compute", "create", "--name", "x", "--type", "slurm")
+        XCTAssertEqual(invalid.status, 2)
+        XCTAssertTrue(invalid.stderr.contains("shared_dir: Missing data for required field"), invalid.stderr)
+    }
 }

@@ -28,6 +28,8 @@ public struct SweepJobSpec: Equatable, Sendable {
     /// Plugin libraries (absolute paths) the sweep needs; loaded when its engine is assembled
     /// (`EngineAssembly.loadPlugins`), never while the spec is parsed.
     public var plugins: [String]
+    /// What each trial needs (`resources`, else `trial.resources`, as Azure falls back).
+    public var resources: TrialResources?
 
     static let jobKeys = [
         "$schema", "type", "name", "display_name", "experiment_name", "description", "tags", "properties", "compute",
@@ -87,6 +89,8 @@ public struct SweepJobSpec: Equatable, Sendable {
                 inputs[key] = value
             }
         }
+        resources = try TrialResources(json: object["resources"], field: "resources")
+        if resources == nil { resources = try TrialResources(json: object["trial"]?.object?["resources"], field: "trial.resources") }
         trackingURI = try Self.string(object, "tracking_uri") ?? "none"
         python = try Self.string(object, "python")
         try validateCommand()
@@ -162,6 +166,7 @@ public struct SweepJobSpec: Equatable, Sendable {
         object["trial"] = trial.json
         if !inputs.isEmpty { object["inputs"] = .object(inputs) }
         for (key, value) in sweep.json.object ?? JSONObject() { object[key] = value }
+        if let resources { object["resources"] = resources.json }
         object["tracking_uri"] = .string(trackingURI)
         if let python { object["python"] = .string(python) }
         if !plugins.isEmpty { object["plugins"] = .array(plugins.map(JSONValue.string)) }

@@ -32,6 +32,7 @@ public struct Workspace: Sendable {
             throw .validation(field: "name", message: "a job named '\(spec.name)' already exists in \(root)")
         }
         try CodeSnapshot.validate(spec, workspaceRoot: root)
+        try (computeTarget(of: spec) ?? .thisMachine).check(spec)
         let paths = paths(spec.name)
         try FileSystem.createDirectory(paths.directory)
         try FileSystem.writeAtomically(paths.spec, spec.json.jsonText + "\n")
