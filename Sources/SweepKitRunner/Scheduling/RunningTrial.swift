@@ -8,8 +8,11 @@ struct RunningTrial {
     let runID: String
     let launched: LaunchedTrial
     let folders: TrialSetup.Folders
-    /// Monotonic seconds at launch (for `trial_timeout`).
+    /// Monotonic seconds at launch.
     let startedAt: Double
+    /// Monotonic seconds when it started running (`trial_timeout` counts from there): at launch
+    /// for a local process; nil while it waits in a cluster's queue.
+    var runningSince: Double?
     /// Launched by an earlier engine: its exit is not delivered to this one (no SIGCHLD).
     let adopted: Bool
     var cursor = 0

@@ -77,8 +77,10 @@ extension SweepJobRunner {
         for record in recorder.state.unfinishedTrials {
             let folders = TrialSetup.Folders(directory: record.directory, logDirectory: record.logDirectory)
             guard let process = record.process else {
-                // Journaled as started, never as launched: its process may exist with no pid on record.
+                // Journaled as started, never as launched: its process (or its job on a cluster)
+                // may exist with no id on record.
                 for pid in ProcessTable.processes(withEnvironmentEntry: "SWEEPKIT_TRIAL=\(record.name)") { ChildProcess.signal(pid, SIGKILL) }
+                launcher.abandon(name: folders.attemptName)
                 try handleVanished(RunningTrial(number: record.number, name: record.name, runID: record.runID,
                                                 launched: LaunchedTrial(pid: 0, startTicks: 0), folders: folders, startedAt: now,
                                                 adopted: true, nextMetricRead: now))
@@ -86,7 +88,8 @@ extension SweepJobRunner {
             }
             var trial = RunningTrial(
                 number: record.number, name: record.name, runID: record.runID, launched: process, folders: folders,
-                startedAt: now - Double(nowEpoch - record.startedAt) / 1000, adopted: true, nextMetricRead: now)
+                startedAt: now - Double(nowEpoch - record.startedAt) / 1000,
+                runningSince: record.runningAt.map { now - Double(nowEpoch - $0) / 1000 }, adopted: true, nextMetricRead: now)
             if let decision = record.stopDecision {
                 stop(&trial, reason: decision.reason, interval: decision.interval)
             } else {

@@ -38,6 +38,8 @@ public final class SweepJobRunner {
     let recorder: JobRecorder
     let store: any TrackingStore
     let launcher: any TrialLauncher
+    /// The one-line notice about the job's compute, written when the sweep starts.
+    let computeNotice: String?
     let sweep: Sweep
     let setup: TrialSetup
     let log: SweepLog
@@ -50,10 +52,11 @@ public final class SweepJobRunner {
     private let lock: EngineLock
 
     /// Runs (or resumes) job `name` in this process until it ends; returns its final report.
-    /// `store` replaces the tracking store the job's `tracking_uri` names (tests run the engine
-    /// against an in-memory one).
+    /// The trials run where the job's compute says (`ComputeChoice`); `launcher` replaces that
+    /// choice and `store` the tracking store the job's `tracking_uri` names (tests run the engine
+    /// with in-memory ones).
     public static func run(workspace: Workspace, name: String, options: Options = Options(),
-                           launcher: any TrialLauncher = LocalProcessLauncher(),
+                           launcher: (any TrialLauncher)? = nil,
                            store: (any TrackingStore)? = nil) throws(SweepKitError) -> JobReport {
         let paths = workspace.paths(name)
         guard FileSystem.exists(paths.journal) else {
@@ -68,8 +71,14 @@ public final class SweepJobRunner {
         guard let spec = state.spec else { throw .internalFailure("the journal of '\(name)' has no job spec") }
         let runner: SweepJobRunner
         do {
+            let compute: ComputeChoice
+            if let launcher {
+                compute = ComputeChoice(launcher: launcher)
+            } else {
+                compute = try ComputeChoice.forJob(spec, workspace: workspace, python: TrialSetup.resolvePython(spec))
+            }
             runner = try SweepJobRunner(paths: paths, spec: spec, entries: contents.entries, options: options, lock: lock,
-                                        launcher: launcher, store: store)
+                                        compute: compute, store: store)
         } catch {
             // An engine that cannot even start (a plugin that does not load, an unsupported store)
             // ends the job Failed, so nobody waits for it.
@@ -83,14 +92,15 @@ public final class SweepJobRunner {
     }
 
     private init(paths: JobPaths, spec: SweepJobSpec, entries: [JournalEntry], options: Options, lock: EngineLock,
-                 launcher: any TrialLauncher, store: (any TrackingStore)?) throws(SweepKitError) {
+                 compute: ComputeChoice, store: (any TrackingStore)?) throws(SweepKitError) {
         self.paths = paths
         self.spec = spec
         self.options = options
         self.lock = lock
-        self.launcher = launcher
+        launcher = compute.launcher
+        computeNotice = compute.notice
         recorder = try JobRecorder(path: paths.journal, entries: entries)
-        setup = TrialSetup(spec: spec, paths: paths, python: TrialSetup.resolvePython(spec))
+        setup = TrialSetup(spec: spec, paths: paths, trialPaths: compute.trialPaths, python: TrialSetup.resolvePython(spec))
         if let store {
             self.store = store
         } else {
@@ -117,9 +127,7 @@ public final class SweepJobRunner {
         if !resumed {
             log.write("sweep \(spec.name) started: \(spec.sweep.samplingAlgorithm.samplerName) sampling, goal \(spec.sweep.goal.rawValue) \(spec.sweep.primaryMetric)")
             for advice in spec.sweep.advice { log.write("warning: \(advice)") }
-            if let compute = spec.compute, !["local", ""].contains(compute.lowercased()) {
-                log.write("note: compute '\(compute)' is not configured here; the trials run as local processes (set compute=\"local\" to silence this)")
-            }
+            if let computeNotice { log.write(computeNotice) }
         } else {
             log.write("sweep \(spec.name) resumed by engine pid \(getpid())")
         }
@@ -141,7 +149,8 @@ public final class SweepJobRunner {
     }
 
     private func loop() throws(SweepKitError) {
-        let maxConcurrent = spec.sweep.limits.maxConcurrentTrials ?? spec.sweep.limits.maxTotalTrials ?? Int.max
+        let maxConcurrent = min(spec.sweep.limits.maxConcurrentTrials ?? spec.sweep.limits.maxTotalTrials ?? Int.max,
+                                launcher.capacity ?? Int.max)
         var exhausted = false
         var cancelReason: String?
         while true {
@@ -195,8 +204,11 @@ public final class SweepJobRunner {
         for trial in running.values {
             next = min(next, trial.nextMetricRead)
             if let killAt = trial.killAt { next = min(next, killAt) }
-            if trial.stopReason == nil, let limit = spec.sweep.limits.trialTimeout { next = min(next, trial.startedAt + limit) }
+            if trial.stopReason == nil, let limit = spec.sweep.limits.trialTimeout, let since = trial.runningSince {
+                next = min(next, since + limit)
+            }
         }
+        if !running.isEmpty, let interval = launcher.pollIntervalSeconds { next = min(next, now + interval) }
         if let timeout = spec.sweep.limits.timeout {
             let elapsed = Double(Clock.epochMilliseconds() - sweepStart) / 1000
             next = min(next, now + max(0, timeout - elapsed))
@@ -221,11 +233,13 @@ public final class SweepJobRunner {
             directory: folders.directory, logDirectory: folders.logDirectory)))
         let launched: LaunchedTrial
         do {
+            let variables = setup.variables(for: trial, name: name, runID: runID, experimentID: experimentID, trackingURI: store.uri)
             launched = try launcher.launch(TrialLaunchRequest(
                 command: try setup.command(for: trial), workingDirectory: folders.directory,
-                environment: try setup.environment(for: trial, name: name, runID: runID, experimentID: experimentID, trackingURI: store.uri),
+                environment: try setup.environment(variables: variables),
                 stdoutPath: "\(folders.logDirectory)/stdout.txt", stderrPath: "\(folders.logDirectory)/stderr.txt",
-                exitStatusPath: folders.exitStatus))
+                exitStatusPath: folders.exitStatus, name: folders.attemptName, trialVariables: variables,
+                resources: spec.resources, timeoutSeconds: spec.sweep.limits.trialTimeout))
         } catch {
             try endTrial(number: trial.number, name: name, runID: runID,
                          outcome: TrialOutcome(state: .failed, value: nil, message: "could not start: \(error)"), exit: nil)
@@ -234,15 +248,25 @@ public final class SweepJobRunner {
         try recorder.record(.trialLaunched(number: trial.number, process: launched))
         let now = Clock.monotonicSeconds()
         running[trial.number] = RunningTrial(number: trial.number, name: name, runID: runID, launched: launched, folders: folders,
-                                             startedAt: now, adopted: false, nextMetricRead: now + options.metricPollSeconds)
-        log.write("\(name) started: \(flat.map { "\($0.key)=\(CommandTemplate.format($0.value) ?? "")" }.joined(separator: " "))")
+                                             startedAt: now, runningSince: launched.isLocal ? now : nil, adopted: false,
+                                             nextMetricRead: now + options.metricPollSeconds)
+        let action = launched.isLocal ? "started" : "submitted to \(launched.kind) as \(launched.id)"
+        log.write("\(name) \(action): \(flat.map { "\($0.key)=\(CommandTemplate.format($0.value) ?? "")" }.joined(separator: " "))")
     }
 
     private func superviseRunning() throws(SweepKitError) {
         let now = Clock.monotonicSeconds()
         for number in running.keys.sorted() {
             guard var trial = running[number] else { continue }
-            switch launcher.poll(trial.launched, exitStatusPath: trial.folders.exitStatus) {
+            let poll = launcher.poll(trial.launched, exitStatusPath: trial.folders.exitStatus)
+            if poll != .queued, poll != .vanished, trial.runningSince == nil {
+                // Out of the cluster's queue (or through it between two polls): run time starts.
+                trial.runningSince = now
+                try recorder.record(.trialRunning(number: number))
+                let queued = recorder.state.trials[number].queueSeconds.map { " after \(Self.seconds($0)) in the queue" } ?? ""
+                log.write("\(trial.name) running on \(trial.launched.kind) (\(trial.launched.id))\(queued)")
+            }
+            switch poll {
             case .ended(let exit):
                 running[number] = nil
                 try readMetrics(&trial, afterExit: true)
@@ -253,10 +277,10 @@ public final class SweepJobRunner {
                 try readMetrics(&trial, afterExit: true)
                 try handleVanished(trial)
                 continue
-            case .running:
+            case .running, .queued:
                 break
             }
-            if trial.stopReason == nil, let limit = spec.sweep.limits.trialTimeout, now - trial.startedAt >= limit {
+            if trial.stopReason == nil, let limit = spec.sweep.limits.trialTimeout, let since = trial.runningSince, now - since >= limit {
                 stop(&trial, reason: "trial_timeout (\(ParameterExpression.number(limit).jsonText) s) reached")
             }
             if let killAt = trial.killAt, now >= killAt {
@@ -314,7 +338,10 @@ public final class SweepJobRunner {
         while !alive.isEmpty, Clock.monotonicSeconds() < deadline {
             alive = alive.filter { number in
                 guard let trial = running[number] else { return false }
-                return launcher.poll(trial.launched, exitStatusPath: trial.folders.exitStatus) == .running
+                switch launcher.poll(trial.launched, exitStatusPath: trial.folders.exitStatus) {
+                case .running, .queued: return true
+                case .ended, .vanished: return false
+                }
             }
             if !alive.isEmpty { SignalWakeup.wait(seconds: 0.05) }
         }
@@ -363,6 +390,10 @@ public final class SweepJobRunner {
         log.write(line)
     }
 
+    static func seconds(_ value: Double) -> String {
+        value < 10 ? "\((value * 10).rounded() / 10) s" : "\(Int(value.rounded())) s"
+    }
+
     private func finish(status: JobStatus, reason: String) throws(SweepKitError) {
         let best = recorder.state.best
         if !parentRunID.isEmpty {
@@ -376,6 +407,11 @@ public final class SweepJobRunner {
         log.write("sweep \(spec.name) \(status.rawValue): \(reason). Trials: \(counts[.completed] ?? 0) completed, \(counts[.failed] ?? 0) failed, \(counts[.canceled] ?? 0) canceled.")
         if let best, let value = best.value {
             log.write("best trial: \(best.name) with \(spec.sweep.primaryMetric)=\(CommandTemplate.pythonRepr(value)) \(JSONValue.object(best.params).jsonText)")
+        }
+        let remote = recorder.state.trials.filter { $0.process.map { !$0.isLocal } ?? false }
+        let queue = remote.compactMap(\.queueSeconds), run = remote.compactMap(\.runSeconds)
+        if !queue.isEmpty, !run.isEmpty {
+            log.write("time on \(remote[0].process?.kind ?? "the cluster"): in the queue \(Self.seconds(queue.reduce(0, +) / Double(queue.count))) per trial on average (at most \(Self.seconds(queue.max() ?? 0))), running \(Self.seconds(run.reduce(0, +) / Double(run.count)))")
         }
         unlink(paths.cancelRequest)
     }

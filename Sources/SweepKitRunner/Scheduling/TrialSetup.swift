@@ -12,23 +12,37 @@ import SweepKitPlatform
 struct TrialSetup {
     let spec: SweepJobSpec
     let paths: JobPaths
+    /// Where trial folders, logs and the `python` shims go: the job's own folder, or for a
+    /// cluster that ships no code (Slurm) a folder of the same layout in its shared directory.
+    let trialPaths: JobPaths
     /// The interpreter `python` means for the trials.
     let python: String
+
+    init(spec: SweepJobSpec, paths: JobPaths, trialPaths: JobPaths? = nil, python: String) {
+        self.spec = spec
+        self.paths = paths
+        self.trialPaths = trialPaths ?? paths
+        self.python = python
+    }
 
     struct Folders {
         let directory: String
         let logDirectory: String
         var exitStatus: String { "\(logDirectory)/exit_status" }
+        /// The attempt's folder name (`<job>_<n>`, `<job>_<n>-attempt2`).
+        var attemptName: String { String(directory.split(separator: "/").last ?? "") }
     }
 
     static func trialName(job: String, number: Int) -> String { "\(job)_\(number)" }
 
     func folders(name: String, attempt: Int) -> Folders {
         let folder = attempt == 1 ? name : "\(name)-attempt\(attempt)"
-        return Folders(directory: "\(paths.trials)/\(folder)", logDirectory: "\(paths.logs)/\(folder)")
+        return Folders(directory: "\(trialPaths.trials)/\(folder)", logDirectory: "\(trialPaths.logs)/\(folder)")
     }
 
-    var codeExclusions: Set<String> { CodeSnapshot.exclusions(spec, workspaceRoot: paths.workspaceRoot) }
+    var codeExclusions: Set<String> {
+        CodeSnapshot.exclusions(spec, workspaceRoot: paths.workspaceRoot).union([trialPaths.directory])
+    }
 
     func createFolders(_ folders: Folders) throws(SweepKitError) {
         if let code = spec.trial.code {
@@ -55,17 +69,31 @@ struct TrialSetup {
         }
     }
 
-    func environment(for trial: Trial, name: String, runID: String, experimentID: String, trackingURI: String)
-        throws(SweepKitError) -> [(key: String, value: String)]
-    {
-        try FileSystem.createDirectory(paths.bin)
+    /// The trial's whole environment: this process's, with `python` first on PATH and the
+    /// trial's own variables on top.
+    func environment(variables overrides: [(key: String, value: String)]) throws(SweepKitError) -> [(key: String, value: String)] {
+        let bin = trialPaths.bin
+        try FileSystem.createDirectory(bin)
         // Shims, not symlinks: a virtualenv's interpreter finds its pyvenv.cfg from the path it
         // was started by, so it must be exec'ed by its own path.
-        for alias in ["python", "python3"] where !FileSystem.exists("\(paths.bin)/\(alias)") {
-            let shim = "\(paths.bin)/\(alias)"
+        for alias in ["python", "python3"] where !FileSystem.exists("\(bin)/\(alias)") {
+            let shim = "\(bin)/\(alias)"
             try FileSystem.writeAtomically(shim, "#!/bin/sh\nexec \(CommandTemplate.shellQuoted(python)) \"$@\"\n")
             chmod(shim, 0o755)
         }
+        let replaced = Set(overrides.map(\.key) + ["PATH", "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID"])
+        var variables = ProcessEnvironment.current().filter { !replaced.contains($0.key) }
+        let path = ProcessEnvironment.value("PATH") ?? "/usr/local/bin:/usr/bin:/bin"
+        variables.append(("PATH", "\(bin):\(path)"))
+        variables += overrides
+        return variables
+    }
+
+    /// The trial's own variables: the job marker and trial name, MLflow's run, every parameter
+    /// as `AZUREML_SWEEP_<name>`, and the job's `environment_variables`.
+    func variables(for trial: Trial, name: String, runID: String, experimentID: String, trackingURI: String)
+        -> [(key: String, value: String)]
+    {
         var overrides: [(String, String)] = [
             (JobProcesses.markerName, spec.name), ("SWEEPKIT_TRIAL", name), ("SWEEPKIT_TRIAL_NUMBER", String(trial.number)),
             ("PYTHONUNBUFFERED", "1"),
@@ -77,11 +105,6 @@ struct TrialSetup {
             overrides.append(("AZUREML_SWEEP_\(key.split(separator: ".").joined(separator: "_"))", CommandTemplate.format(value) ?? ""))
         }
         overrides += spec.trial.environmentVariables.map { ($0.key, $0.value) }
-        let replaced = Set(overrides.map(\.0) + ["PATH", "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID"])
-        var variables = ProcessEnvironment.current().filter { !replaced.contains($0.key) }
-        let path = ProcessEnvironment.value("PATH") ?? "/usr/local/bin:/usr/bin:/bin"
-        variables.append(("PATH", "\(paths.bin):\(path)"))
-        variables += overrides.map { (key: $0.0, value: $0.1) }
-        return variables
+        return overrides.map { (key: $0.0, value: $0.1) }
     }
 }
