@@ -30,7 +30,8 @@ public func skFree(_ text: UnsafeMutablePointer<CChar>?) { free(text) }
 @_cdecl("sk_spec_normalize")
 public func skSpecNormalize(_ specJSON: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in
-        let spec = try SweepSpec(jsonText: requireString(specJSON, "spec_json"))
+        let spec = try SweepSpec(json: requireDocument(specJSON, "spec_json"))
+        try EngineAssembly.resolveNames(spec)
         try output(spec.json.jsonText, to: out)
         return SK_OK
     }
@@ -39,7 +40,7 @@ public func skSpecNormalize(_ specJSON: UnsafePointer<CChar>?, _ out: CStringOut
 @_cdecl("sk_spec_advice")
 public func skSpecAdvice(_ specJSON: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in
-        let spec = try SweepSpec(jsonText: requireString(specJSON, "spec_json"))
+        let spec = try SweepSpec(json: requireDocument(specJSON, "spec_json"))
         try output(JSONValue.array(spec.advice.map(JSONValue.string)).jsonText, to: out)
         return SK_OK
     }
@@ -54,7 +55,7 @@ public func skSpaceNormalize(_ spaceJSON: UnsafePointer<CChar>?, _ form: sk_spac
         case SK_SPACE_YAML: written = .yaml
         default: throw .misuse("form must be SK_SPACE_WIRE or SK_SPACE_YAML, got \(form.rawValue)")
         }
-        let space = try SearchSpace(jsonText: requireString(spaceJSON, "space_json"))
+        let space = try SearchSpace(json: requireDocument(spaceJSON, "space_json"))
         try output(space.json(form: written).jsonText, to: out)
         return SK_OK
     }
@@ -64,7 +65,7 @@ public func skSpaceNormalize(_ spaceJSON: UnsafePointer<CChar>?, _ form: sk_spac
 public func skSweepCreate(_ specJSON: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> sk_status {
     apiCall { () throws(SweepKitError) in
         guard let out else { throw .misuse("out_sweep must not be NULL") }
-        let sweep = try Sweep(jsonText: requireString(specJSON, "spec_json"))
+        let sweep = try Sweep(spec: SweepSpec(json: requireDocument(specJSON, "spec_json")))
         out.pointee = SweepHandles.register(sweep)
         return SK_OK
     }
@@ -105,7 +106,14 @@ public func skSweepTell(_ handle: OpaquePointer?, _ number: Int64, _ state: sk_t
         default: throw .misuse("state must be SK_TRIAL_COMPLETED, SK_TRIAL_FAILED or SK_TRIAL_CANCELED, got \(state.rawValue)")
         }
         guard let index = Int(exactly: number) else { throw .misuse("no trial \(number)") }
-        try sweep.tell(index, value: value.isNaN ? nil : value, state: trialState, message: message.map { String(cString: $0) })
+        var text: String?
+        if let message {
+            let limit = try InputLimits.messageBytes.value()
+            let length = strnlen(message, limit + 1)
+            if length > limit { throw InputLimits.messageBytes.exceeded(field: "message", "more than \(limit) bytes", limit: limit) }
+            text = String(cString: message)
+        }
+        try sweep.tell(index, value: value.isNaN ? nil : value, state: trialState, message: text)
         return SK_OK
     }
 }
@@ -165,6 +173,14 @@ public func skSamplers(_ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in
         try EngineAssembly.loadPlugins([])
         try output(JSONValue.array(SamplerRegistry.shared.names.map { .string($0) }).jsonText, to: out)
+        return SK_OK
+    }
+}
+
+@_cdecl("sk_input_limits")
+public func skInputLimits(_ out: CStringOut?) -> sk_status {
+    apiCall { () throws(SweepKitError) in
+        try output(InputLimits.json().jsonText, to: out)
         return SK_OK
     }
 }

@@ -7,7 +7,7 @@ import CSweepKit
 @_cdecl("sk_job_file_resolve")
 public func skJobFileResolve(_ documentJSON: UnsafePointer<CChar>?, _ path: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in
-        let document = try JSONValue(parsing: requireString(documentJSON, "document_json"))
+        let document = try requireDocument(documentJSON, "document_json")
         let resolved = try SweepJobSpec.resolvingSweepFile(document, path: requireString(path, "path"))
         try output(JSONValue.object(resolved).jsonText, to: out)
         return SK_OK
@@ -18,7 +18,7 @@ public func skJobFileResolve(_ documentJSON: UnsafePointer<CChar>?, _ path: Unsa
 public func skCommandSweepInputs(_ command: UnsafePointer<CChar>?, _ namesJSON: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in
         let text = try requireString(command, "command")
-        let list = try JSONValue(parsing: requireString(namesJSON, "names_json"))
+        let list = try requireDocument(namesJSON, "names_json")
         guard let items = list.array, items.allSatisfy({ $0.string != nil }) else {
             throw .validation(field: "names", message: "must be a list of input names, got \(list.typeName)")
         }

@@ -12,7 +12,7 @@ private func workspace(_ root: UnsafePointer<CChar>?) -> Workspace {
 public func skJobSubmit(_ root: UnsafePointer<CChar>?, _ jobJSON: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in
         let workspace = workspace(root)
-        let spec = try workspace.submit(JSONValue(parsing: requireString(jobJSON, "job_json")))
+        let spec = try workspace.submit(requireDocument(jobJSON, "job_json"))
         try output(workspace.report(spec.name).json.jsonText, to: out)
         return SK_OK
     }

@@ -53,6 +53,15 @@ func requireString(_ pointer: UnsafePointer<CChar>?, _ name: String) throws(Swee
     return String(cString: pointer)
 }
 
+/// Reads a JSON document argument within `InputLimits` (its size is checked before it is copied).
+func requireDocument(_ pointer: UnsafePointer<CChar>?, _ name: String) throws(SweepKitError) -> JSONValue {
+    guard let pointer else { throw .misuse("\(name) must not be NULL") }
+    let limit = try InputLimits.inputBytes.value()
+    let length = strnlen(pointer, limit + 1)
+    if length > limit { throw InputLimits.inputBytes.exceeded(field: name, "more than \(limit) bytes", limit: limit) }
+    return try JSONValue(parsingInput: String(cString: pointer), field: name)
+}
+
 /// Hands a Swift string to the caller as a malloc'd C string (freed with `sk_free`).
 func output(_ text: String, to out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) throws(SweepKitError) {
     guard let out else { throw .misuse("the output pointer must not be NULL") }

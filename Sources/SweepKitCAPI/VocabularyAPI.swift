@@ -41,7 +41,7 @@ public func skTrialStateFromName(_ name: UnsafePointer<CChar>?, _ out: UnsafeMut
 @_cdecl("sk_params_flatten")
 public func skParamsFlatten(_ paramsJSON: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in
-        let params = try JSONValue(parsing: requireString(paramsJSON, "params_json"))
+        let params = try requireDocument(paramsJSON, "params_json")
         guard let object = params.object else {
             throw .validation(field: "params", message: "must be a mapping of parameter names to values, got \(params.typeName)")
         }

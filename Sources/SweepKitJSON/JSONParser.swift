@@ -1,21 +1,61 @@
-/// Malformed JSON: what is wrong and the byte offset where it was found.
+/// Malformed JSON, or JSON over one of the parser's limits: what is wrong and the byte offset
+/// where it was found.
 public struct JSONSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Which of `JSONParser.Limits` the text went over.
+    public enum Limit: Sendable, Equatable { case bytes, depth, values }
+
     public let message: String
+    /// Set when the text may well be valid JSON but is over a limit; nil when it is malformed.
+    public let exceededLimit: Limit?
+    /// The byte offset where the problem was found.
+    public let offset: Int
+
+    public init(message: String, exceededLimit: Limit? = nil, offset: Int = 0) {
+        self.message = message
+        self.exceededLimit = exceededLimit
+        self.offset = offset
+    }
+
     public var description: String { message }
 }
 
 /// Parses JSON text into a `JSONValue`, keeping object key order and the integer/float distinction.
 ///
 /// Written for the engine rather than taken from Foundation: it keeps key order, reports the byte
-/// offset of a syntax error, and never traps on malformed input (it crosses the C ABI).
+/// offset of a syntax error, and never traps on malformed input (it crosses the C ABI). The
+/// recursion is bounded by `Limits.maxDepth`, whatever the input.
 public struct JSONParser {
+    /// Bounds on one document. `structural` is what every parse gets (files the engine wrote
+    /// itself); users' documents get the tighter `InputLimits` of the engine.
+    public struct Limits: Sendable, Equatable {
+        /// Nested arrays and objects; never more than `structural.maxDepth`, which bounds the stack.
+        public var maxDepth: Int
+        /// Values in the document (scalars, arrays and objects).
+        public var maxValues: Int
+        /// UTF-8 bytes of the text.
+        public var maxBytes: Int
+
+        public init(maxDepth: Int, maxValues: Int = .max, maxBytes: Int = .max) {
+            self.maxDepth = min(maxDepth, 512)
+            self.maxValues = maxValues
+            self.maxBytes = maxBytes
+        }
+
+        public static let structural = Limits(maxDepth: 512)
+    }
+
     private let bytes: [UInt8]
+    private let limits: Limits
     private var index = 0
     private var depth = 0
-    private static let maximumDepth = 512
+    private var values = 0
 
-    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes: Array(text.utf8))
+    public static func parse(_ text: String, limits: Limits = .structural) throws(JSONSyntaxError) -> JSONValue {
+        let size = text.utf8.count
+        guard size <= limits.maxBytes else {
+            throw JSONSyntaxError(message: "\(size) bytes of JSON, more than \(limits.maxBytes)", exceededLimit: .bytes)
+        }
+        var parser = JSONParser(bytes: Array(text.utf8), limits: limits)
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -23,10 +63,13 @@ public struct JSONParser {
         return value
     }
 
-    private init(bytes: [UInt8]) { self.bytes = bytes }
+    private init(bytes: [UInt8], limits: Limits) {
+        self.bytes = bytes
+        self.limits = limits
+    }
 
     private func error(_ message: String) -> JSONSyntaxError {
-        JSONSyntaxError(message: "\(message) at byte \(index)")
+        JSONSyntaxError(message: "\(message) at byte \(index)", offset: index)
     }
 
     private mutating func skipWhitespace() {
@@ -35,6 +78,10 @@ public struct JSONParser {
 
     private mutating func parseValue() throws(JSONSyntaxError) -> JSONValue {
         guard index < bytes.count else { throw error("unexpected end of input") }
+        values += 1
+        if values > limits.maxValues {
+            throw JSONSyntaxError(message: "more than \(limits.maxValues) values at byte \(index)", exceededLimit: .values, offset: index)
+        }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
@@ -57,7 +104,9 @@ public struct JSONParser {
 
     private mutating func enterContainer() throws(JSONSyntaxError) {
         depth += 1
-        if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        if depth > limits.maxDepth {
+            throw JSONSyntaxError(message: "nesting deeper than \(limits.maxDepth) levels at byte \(index)", exceededLimit: .depth, offset: index)
+        }
     }
 
     private mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {

@@ -9,6 +9,8 @@
  *   - Structured data crosses as UTF-8 JSON text. Strings returned through `char **out` are owned
  *     by the caller and released with sk_free(). Input strings are borrowed for the call only.
  *   - No input, however malformed, makes the engine abort: bad input is an error code and a message.
+ *     JSON arguments are bounded (size, nesting depth, values; see sk_input_limits): a document
+ *     over a limit is SK_INVALID naming the argument and the limit's environment variable.
  *   - Threads: any function may be called from any thread. A sweep handle serialises its own calls.
  *     sk_last_error() is per thread.
  *   - Handles are opaque values, not addresses: each sk_sweep_create returns a value never handed
@@ -86,7 +88,8 @@ const char *sk_last_error(void);
 void sk_free(char *text);
 
 /* Validates a sweep spec and writes its canonical JSON (wire-form search space, every default
- * filled in) to *out_json. */
+ * filled in) to *out_json. The sampler and policy names must be registered (built-in, or a plugin
+ * of SWEEPKIT_PLUGIN_PATH, which this call loads, or one registered before). */
 sk_status sk_spec_normalize(const char *spec_json, char **out_json);
 
 /* Advice about a valid sweep spec that is not an error (e.g. Azure's recommendations for
@@ -112,7 +115,8 @@ sk_status sk_sweep_spec(sk_sweep *sweep, char **out_json);
 sk_status sk_sweep_ask(sk_sweep *sweep, int64_t *out_number, char **out_params_json);
 
 /* Records how trial `number` ended. COMPLETED needs a finite value; FAILED and CANCELED may pass
- * NAN. `message` (may be NULL) says why a trial failed or was canceled. */
+ * NAN. `message` (may be NULL) says why a trial failed or was canceled; one longer than the
+ * max_message_bytes limit (sk_input_limits) is SK_INVALID, never cut. */
 sk_status sk_sweep_tell(sk_sweep *sweep, int64_t number, sk_trial_state state, double value, const char *message);
 
 /* Reports a new value of a running trial's primary metric (its next interval) to the
@@ -134,6 +138,13 @@ sk_status sk_sweep_trials(sk_sweep *sweep, char **out_json);
 /* Why the sweep is over (why sk_sweep_ask returned SK_DONE), e.g. "max_total_trials (3) reached".
  * SK_OK in both cases: *out_text is the reason once the sweep is over, NULL while it goes on. */
 sk_status sk_sweep_finish_reason(sk_sweep *sweep, char **out_text);
+
+/* The bounds on input (document size, nesting depth, values, choice values, message length) in
+ * force, each with its default and the environment variable that overrides it:
+ * {"max_input_depth": {"value": 64, "default": 64, "environment_variable": "SWEEPKIT_MAX_INPUT_DEPTH",
+ *  "unit": "levels", "summary": "..."}, ...}. Input over a limit is SK_INVALID naming the field and
+ * the variable; a variable that is set but not a whole number in range is SK_INVALID too. */
+sk_status sk_input_limits(char **out_json);
 
 /* Names of the registered samplers as a JSON list. */
 sk_status sk_samplers(char **out_json);

@@ -14,6 +14,14 @@ public enum EngineAssembly {
         }
     }
 
+    /// Checks that the sampler and the policy a spec names exist, with the environment's plugins
+    /// loaded (what `sk_spec_normalize` does after parsing, which itself never loads anything).
+    public static func resolveNames(_ spec: SweepSpec) throws(SweepKitError) {
+        PluginLoader.loadEnvironmentOnce()
+        try SamplerRegistry.shared.requireRegistered(spec.samplingAlgorithm.samplerName)
+        if let policy = spec.earlyTermination { try PolicyRegistry.shared.requireRegistered(policy) }
+    }
+
     /// The sampler for a spec whose defaults are decided (see `SweepSpec.decidingDefaults`).
     static func makeSampler(_ spec: SweepSpec) throws(SweepKitError) -> any Sampler {
         PluginLoader.loadEnvironmentOnce()

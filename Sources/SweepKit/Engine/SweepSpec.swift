@@ -54,6 +54,11 @@ public struct SweepSpec: Equatable, Sendable {
         case nil, .null?:
             primaryMetric = "objective"
         case .string(let name)? where !name.isEmpty:
+            // A metric name ends up in MLflow, logs and terminals: a control character (a newline,
+            // an escape sequence, a NUL) would forge lines or be cut, so it is refused.
+            if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw .validation(field: "objective.primary_metric", message: "must not contain control characters, got \(JSONValue.string(name).jsonText)")
+            }
             primaryMetric = name
         case let other?:
             throw .validation(field: "objective.primary_metric", message: "must be a non-empty metric name, got \(other.jsonText)")
@@ -63,7 +68,7 @@ public struct SweepSpec: Equatable, Sendable {
     }
 
     public init(jsonText: String) throws(SweepKitError) {
-        try self.init(json: JSONValue(parsing: jsonText))
+        try self.init(json: JSONValue(parsingInput: jsonText, field: "spec"))
     }
 
     /// Azure's advice for Bayesian sampling, as warnings (not errors): at least 20 trials per

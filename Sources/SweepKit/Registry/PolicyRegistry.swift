@@ -35,13 +35,20 @@ public final class PolicyRegistry: Sendable {
         case .truncationSelection(let percentage, let exclude):
             return TruncationSelectionPolicy(percentage: percentage, excludeFinishedJobs: exclude)
         case .plugin(let name, let options):
-            guard let entry = entries.withLock({ $0[name.lowercased()] }) else {
-                throw .validation(
-                    field: "early_termination.type",
-                    message: "Received unsupported value \(name) as the early termination policy; expected bandit, median_stopping, truncation_selection or a plugin policy (registered: \(names.joined(separator: ", ")))")
-            }
+            guard let entry = entries.withLock({ $0[name.lowercased()] }) else { throw unknown(name) }
             return try entry.factory(options)
         }
+    }
+
+    /// Throws the error `makePolicy` would when `spec` names a policy nobody registered.
+    public func requireRegistered(_ spec: TerminationPolicySpec) throws(SweepKitError) {
+        if case .plugin(let name, _) = spec.kind, !contains(name) { throw unknown(name) }
+    }
+
+    private func unknown(_ name: String) -> SweepKitError {
+        .validation(
+            field: "early_termination.type",
+            message: "Received unsupported value \(name) as the early termination policy; expected bandit, median_stopping, truncation_selection or a plugin policy (registered: \(names.joined(separator: ", ")))")
     }
 
     public var names: [String] { Self.builtins + entries.withLock { $0.keys.sorted() } }

@@ -50,12 +50,17 @@ public final class SamplerRegistry: Sendable {
 
     public func makeSampler(for algorithm: SamplingAlgorithm, space: SearchSpace) throws(SweepKitError) -> any Sampler {
         let name = algorithm.samplerName
-        guard let entry = entries.withLock({ $0[name] }) else {
-            throw .validation(
-                field: "sampling_algorithm",
-                message: "unsupported sampling algorithm: \(name) (registered: \(names.joined(separator: ", ")))")
-        }
+        guard let entry = entries.withLock({ $0[name] }) else { throw unknown(name) }
         return try entry.factory(space, algorithm)
+    }
+
+    /// Throws the error `makeSampler` would for a name nobody registered.
+    public func requireRegistered(_ name: String) throws(SweepKitError) {
+        guard entries.withLock({ $0[name.lowercased()] != nil }) else { throw unknown(name) }
+    }
+
+    private func unknown(_ name: String) -> SweepKitError {
+        .validation(field: "sampling_algorithm", message: "unsupported sampling algorithm: \(name) (registered: \(names.joined(separator: ", ")))")
     }
 
     public var names: [String] { entries.withLock { $0.keys.sorted() } }

@@ -16,16 +16,39 @@ public final class GridSampler: Sampler {
             try Self.requireChoice(parameter.expression, field: "search_space.\(parameter.name)")
         }
         self.space = space
-        counts = space.parameters.map { Self.count($0.expression) }
+        let tooLarge = SweepKitError.validation(field: "search_space", message: "grid sampling: the grid has more than \(Int.max) combinations")
+        var counts: [Int] = []
         var total = 1
-        for count in counts {
+        for parameter in space.parameters {
+            // Checked here once: every count `place` computes later is at most this total.
+            guard let count = Self.checkedCount(parameter.expression) else { throw tooLarge }
             let (product, overflow) = total.multipliedReportingOverflow(by: count)
-            guard !overflow else {
-                throw .validation(field: "search_space", message: "grid sampling: the grid has more than \(Int.max) combinations")
-            }
+            guard !overflow else { throw tooLarge }
+            counts.append(count)
             total = product
         }
+        self.counts = counts
         combinationCount = total
+    }
+
+    /// The combinations of `expression`, or nil when they do not fit an Int (nested choices
+    /// multiply: 7 levels of two nested choices of two values are 2^128 combinations).
+    static func checkedCount(_ expression: ParameterExpression) -> Int? {
+        guard case .choice(let options) = expression else { return 1 }
+        var sum = 0
+        for option in options {
+            var product = 1
+            for nested in option.nestedExpressions {
+                guard let count = checkedCount(nested) else { return nil }
+                let (value, overflow) = product.multipliedReportingOverflow(by: count)
+                guard !overflow else { return nil }
+                product = value
+            }
+            let (value, overflow) = sum.addingReportingOverflow(product)
+            guard !overflow else { return nil }
+            sum = value
+        }
+        return sum
     }
 
     public func suggest(trialNumber: Int) throws(SweepKitError) -> [Double]? {

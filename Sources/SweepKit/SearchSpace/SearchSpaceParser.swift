@@ -19,7 +19,7 @@ extension SearchSpace {
     }
 
     public init(jsonText: String) throws(SweepKitError) {
-        try self.init(json: JSONValue(parsing: jsonText))
+        try self.init(json: JSONValue(parsingInput: jsonText, field: "search_space"))
     }
 }
 

@@ -22,7 +22,9 @@ enum SearchSpaceValidator {
         }
     }
 
-    static func validate(_ expression: ParameterExpression, field: String) throws(SweepKitError) {
+    /// `level`: how many choices this expression is nested in (conditional spaces); bounded by the
+    /// depth limit, so no recursion over a space can run out of stack.
+    static func validate(_ expression: ParameterExpression, field: String, level: Int = 0) throws(SweepKitError) {
         func fail(_ message: String) -> SweepKitError { .validation(field: field, message: message) }
         func checkQ(_ q: Double, _ type: String) throws(SweepKitError) {
             guard q > 0 else { throw fail("\(type) expects q to be positive, got q=\(format(q))") }
@@ -41,6 +43,10 @@ enum SearchSpaceValidator {
             guard !options.isEmpty else {
                 throw fail("choice expects non-empty single list, non-empty single range() or a positive number of arbitrary comma separated inputs.")
             }
+            try InputLimits.choiceValues.check(options.count, field: "\(field).values", "\(options.count) values")
+            if level > 0 {
+                try InputLimits.inputDepth.check(level, field: field, "choices nested \(level) levels deep")
+            }
             for (index, option) in options.enumerated() {
                 guard case .nested(let entries) = option else { continue }
                 var seen = Set<String>()
@@ -50,7 +56,7 @@ enum SearchSpaceValidator {
                     guard seen.insert(entry.key).inserted else {
                         throw .validation(field: entryField, message: "the key is defined twice")
                     }
-                    if case .expression(let nested) = entry.content { try validate(nested, field: entryField) }
+                    if case .expression(let nested) = entry.content { try validate(nested, field: entryField, level: level + 1) }
                 }
             }
         case .randint(let upper):

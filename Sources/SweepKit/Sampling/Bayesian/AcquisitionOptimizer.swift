@@ -10,9 +10,11 @@ import Darwin
 /// 2. Starts local searches from the best candidate, nine more drawn with probability ∝ EI
 ///    (so promising regions away from the current best get refined too), and the best observed point.
 /// 3. Each local search alternates L-BFGS on the numeric coordinates (in units of their length
-///    scales, which equalises the curvature) with trying every option of each categorical
+///    scales, which equalises the curvature) with trying the options of each categorical
 ///    coordinate, until neither changes anything; discrete coordinates (randint, q*) then snap to
-///    their nearest value.
+///    their nearest value. The kernel compares options only as same or different, so all options
+///    that no point of the model has predict alike: a large Choice is searched over the options
+///    the model's points have plus one other (drawn at random), not option by option.
 struct AcquisitionOptimizer {
     let model: GaussianProcess
     /// The best (standardised) target so far: improvement is measured below it.
@@ -24,6 +26,8 @@ struct AcquisitionOptimizer {
     /// refinement of a good region precise (Branin to ~1e-5 within 50 trials).
     var anchorCandidates = 512
     var localSearches = 10
+    /// A Choice with at most this many options is searched option by option.
+    var exhaustiveChoiceLimit = 256
 
     var dimension: Int { categories.count }
 
@@ -72,15 +76,33 @@ struct AcquisitionOptimizer {
             starts.append(candidates[pick].point)
             weights[pick] = 0
         }
+        let options = choiceOptions(random: &random)
         var result: (point: [Double], value: Double)?
-        for candidate in starts.map(localSearch) + [candidates[top]] where !taken.contains(candidate.point) {
+        for candidate in starts.map({ localSearch(from: $0, options: options) }) + [candidates[top]] where !taken.contains(candidate.point) {
             if candidate.value > result?.value ?? -.infinity { result = candidate }
         }
         if result == nil { result = candidates.filter { !taken.contains($0.point) }.max { $0.value < $1.value } }
         return result?.point ?? candidates[top].point
     }
 
-    func localSearch(from start: [Double]) -> (point: [Double], value: Double) {
+    /// Per categorical coordinate, the options a local search tries (nil for numeric ones): all of
+    /// them up to `exhaustiveChoiceLimit`; beyond, those of the model's points and one more that
+    /// none of them has (every such option has the same prediction, whatever the others).
+    func choiceOptions(random: inout SplitMix64) -> [[Int]?] {
+        categories.indices.map { d -> [Int]? in
+            guard let count = categories[d] else { return nil }
+            guard count > exhaustiveChoiceLimit else { return Array(0..<count) }
+            let seen = Set(model.points.map { ParameterExpression.cell($0[d], count: count) })
+            var options = seen.sorted()
+            guard seen.count < count else { return options }
+            var unseen = ParameterExpression.cell(SplitMix64.unitDouble(random.next()), count: count)
+            while seen.contains(unseen) { unseen = (unseen + 1) % count }
+            options.append(unseen)
+            return options
+        }
+    }
+
+    func localSearch(from start: [Double], options: [[Int]?]) -> (point: [Double], value: Double) {
         var current = (point: start, value: value(start))
         let numeric = (0..<dimension).filter { categories[$0] == nil }
         let lengthScales = numeric.map { model.hyperparameters.lengthScale($0) }
@@ -91,8 +113,8 @@ struct AcquisitionOptimizer {
                 if refined.value > current.value + 1e-12 { current = refined; changed = true }
             }
             for d in 0..<dimension {
-                guard let count = categories[d] else { continue }
-                for option in 0..<count {
+                guard let count = categories[d], let tried = options[d] else { continue }
+                for option in tried {
                     var x = current.point
                     x[d] = ParameterExpression.cellCentre(option, count: count)
                     guard x[d] != current.point[d] else { continue }
