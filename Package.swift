@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "SweepKit", targets: ["SweepKit"]),
         .library(name: "SweepPluginKit", targets: ["SweepPluginKit"]),
         .library(name: "SweepKitPython", type: .dynamic, targets: ["SweepKitPython"]),
+        // What the fuzzers (fuzz/, their own SwiftPM package) link: the readers and the C API.
+        .library(name: "SweepKitFuzzing", targets: ["SweepKitFuzzing"]),
         .executable(name: "sweepkit", targets: ["SweepKitCLI"]),
     ],
     dependencies: [
@@ -31,6 +33,10 @@ let package = Package(
         // What plugin authors import: Swift protocols over the C plugin vtable of sweepkit.h.
         .target(name: "SweepPluginKit", dependencies: ["CSweepKit", "SweepKitJSON"]),
         .target(name: "SweepKitCAPI", dependencies: ["SweepKit", "SweepKitJobs", "CSweepKit"]),
+        // Sweep YAML files (Yams' libyaml) read into the engine's JSON within InputLimits.
+        .target(name: "SweepKitYAML", dependencies: ["SweepKit", .product(name: "Yams", package: "Yams")]),
+        // One function per fuzzer (fuzz/ runs them under libFuzzer; the tests replay fuzz/regressions).
+        .target(name: "SweepKitFuzzing", dependencies: ["SweepKit", "SweepKitJobs", "SweepKitYAML", "SweepKitCAPI", "CSweepKit"]),
         .systemLibrary(name: "CPython", path: "Sources/CPython"),
         // Calls only the C API (sweepkit.h); linking SweepKitCAPI provides the definitions.
         .target(name: "SweepKitPython", dependencies: ["CSweepKit", "SweepKitCAPI", "CPython"]),
@@ -38,13 +44,16 @@ let package = Package(
         .executableTarget(
             name: "SweepKitCLI",
             dependencies: [
-                "SweepKit", "SweepKitJobs", "SweepKitRunner", "SweepKitPlatform", "SweepKitCAPI",
+                "SweepKit", "SweepKitJobs", "SweepKitRunner", "SweepKitPlatform", "SweepKitCAPI", "SweepKitYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
             ]),
         .executableTarget(name: "swift-quickstart", dependencies: ["SweepKit"], path: "examples/swift-quickstart"),
         .testTarget(name: "SweepKitTests", dependencies: ["SweepKit"]),
         .testTarget(name: "SweepKitJobsTests", dependencies: ["SweepKit", "SweepKitJobs", "SweepKitRunner", "SweepKitPlatform"]),
         .testTarget(name: "SweepKitCAPITests", dependencies: ["CSweepKit", "SweepKitCAPI"]),
+        // The YAML reader, the limits end to end, and the replay of every input the fuzzers kept.
+        .testTarget(
+            name: "SweepKitInputTests",
+            dependencies: ["SweepKit", "SweepKitYAML", "SweepKitFuzzing", .product(name: "Yams", package: "Yams")]),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SweepKit
 import SweepKitJobs
+import SweepKitYAML
 
 /// `sweepkit compute ...`: the Azure CLI's `az ml compute` verbs for the compute targets a
 /// workspace's jobs run their trials on (`local`, `ray`, `slurm`).
@@ -43,10 +44,7 @@ struct ComputeCreate: ParsableCommand {
         try runReportingErrors {
             var object = JSONObject()
             if let file {
-                guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-                    throw SweepKitError.validation(field: "--file", message: "cannot read \(file)")
-                }
-                guard let document = try YAMLDocument.load(text, file: file).object else {
+                guard let document = try YAMLDocument.read(path: file).object else {
                     throw SweepKitError.validation(field: "--file", message: "\(file) must hold a mapping (name, type, ...)")
                 }
                 object = document

@@ -3,6 +3,7 @@ import SweepKit
 import SweepKitJobs
 import SweepKitRunner
 import SweepKitPlatform
+import SweepKitYAML
 
 /// A sweep YAML file in the Azure CLI v2 schema (`type: sweep`), turned into the engine's job
 /// JSON: relative paths resolved against the file's folder, defaults filled in as the Azure CLI does.
@@ -12,10 +13,7 @@ struct SweepFile {
 
     init(path: String, name: String? = nil) throws {
         self.path = path
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw SweepKitError.validation(field: "--file", message: "cannot read \(path)")
-        }
-        var document = try SweepJobSpec.resolvingSweepFile(try YAMLDocument.load(text, file: path), path: path)
+        var document = try SweepJobSpec.resolvingSweepFile(try YAMLDocument.read(path: path), path: path)
         if let name { document["name"] = .string(name) }
         if document["experiment_name"] == nil {
             document["experiment_name"] = .string(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).lastPathComponent)
