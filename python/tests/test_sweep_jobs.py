@@ -225,7 +225,7 @@ def test_invalid_jobs_are_rejected_before_anything_runs(untracked, tmp_path):
     missing = command(code=str(tmp_path / "absent"), command="python t.py").sweep(
         primary_metric="m", goal="maximize", search_space={"lr": Uniform(0, 1)})
     missing.set_limits(max_total_trials=1)
-    with pytest.raises(sweepkit.ValidationException, match="trial.code: the code directory .* does not exist"):
+    with pytest.raises(sweepkit.ValidationException, match="trial.code: the code folder or file .* does not exist"):
         untracked.create_or_update(missing)
     assert not os.path.exists(untracked.workspace_dir) or os.listdir(os.path.join(untracked.workspace_dir, "jobs")) == []
 

@@ -23,11 +23,22 @@ public enum CodeSnapshot {
         return excluded
     }
 
+    /// Gives a trial folder its copy of the code: a folder's contents, or a single file.
+    public static func copy(_ code: String, into directory: String, excluding: Set<String>) throws(SweepKitError) {
+        if FileSystem.isDirectory(code) {
+            try FileSystem.copyTree(from: code, to: directory, excluding: excluding)
+        } else {
+            try FileSystem.createDirectory(directory)
+            let name = code.split(separator: "/").last.map(String.init) ?? code
+            try FileSystem.copyTree(from: code, to: "\(directory)/\(name)", excluding: excluding)
+        }
+    }
+
     /// Refuses a code folder that is missing or too large, naming `trial.code`.
     public static func validate(_ spec: SweepJobSpec, workspaceRoot: String) throws(SweepKitError) {
         guard let code = spec.trial.code else { return }
         guard FileSystem.isDirectory(code) || FileSystem.exists(code) else {
-            throw .validation(field: "trial.code", message: "no such folder: \(code)")
+            throw .validation(field: "trial.code", message: "no such folder or file: \(code)")
         }
         let size = FileSystem.treeSize(code, excluding: exclusions(spec, workspaceRoot: workspaceRoot), maxBytes: maxBytes, maxFiles: maxFiles)
         if size.bytes > maxBytes || size.files > maxFiles {

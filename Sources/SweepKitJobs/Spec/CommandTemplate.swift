@@ -44,6 +44,31 @@ public enum CommandTemplate {
         }.joined()
     }
 
+    /// The namespaces the Azure ML SDK still accepts in the deprecated single-brace form.
+    public static let singleBraceNamespaces = ["inputs", "outputs", "search_space"]
+
+    /// What the Azure ML SDK says when it upgrades single-brace placeholders.
+    public static let singleBraceWarning = "Use of {} for parameters is deprecated, instead use ${{}}."
+
+    /// `command` with every deprecated single-brace placeholder (`{inputs.x}`, `{outputs.x}`,
+    /// `{search_space.x}`) written `${{...}}`, as the Azure ML SDK upgrades them before it submits
+    /// a job; nil when there is none. A single-brace placeholder is one not inside `{{ }}` (as
+    /// the SDK reads them: `{search_space.lr}` but not `${{search_space.lr}}` or `{{inputs.x}}`).
+    /// `${{...}}` placeholders are kept exactly as written.
+    public static func upgradingSingleBracePlaceholders(in command: String) -> String? {
+        var upgraded = false
+        let text = tokens(command, singleBrace: true).map { token -> String in
+            switch token {
+            case .text(let text): return text
+            case .placeholder(let placeholder, let raw):
+                guard !raw.hasPrefix("${{") else { return raw }
+                upgraded = true
+                return "${{\(placeholder.namespace).\(placeholder.key)}}"
+            }
+        }.joined()
+        return upgraded ? text : nil
+    }
+
     /// Checks that every placeholder of `command` stands where a value can be substituted safely.
     public static func checkContexts(_ command: String) throws(UnsafePlaceholder) {
         _ = try render(command) { _ in "x" }
@@ -77,13 +102,19 @@ public enum CommandTemplate {
         case placeholder(Placeholder, raw: String)
     }
 
-    static func tokens(_ command: String) -> [Token] {
+    /// The command's text and placeholders. With `singleBrace`, the text between `${{...}}`
+    /// placeholders is also read for the deprecated single-brace form (`{inputs.x}`).
+    static func tokens(_ command: String, singleBrace: Bool = false) -> [Token] {
         var result: [Token] = []
+        func appendText(_ text: Substring) {
+            guard !text.isEmpty else { return }
+            result += singleBrace ? singleBraceTokens(text) : [.text(String(text))]
+        }
         var rest = Substring(command)
         while let start = rest.firstRange(of: "${{"), let end = rest[start.upperBound...].firstRange(of: "}}") {
             let inner = String(rest[start.upperBound..<end.lowerBound]).trimmingWhitespace
             if let dot = inner.firstIndex(of: "."), !inner.contains("{"), !inner.contains("}") {
-                if start.lowerBound > rest.startIndex { result.append(.text(String(rest[..<start.lowerBound]))) }
+                appendText(rest[..<start.lowerBound])
                 let placeholder = Placeholder(namespace: String(inner[..<dot]), key: String(inner[inner.index(after: dot)...]))
                 result.append(.placeholder(placeholder, raw: String(rest[start.lowerBound..<end.upperBound])))
             } else {
@@ -91,7 +122,33 @@ public enum CommandTemplate {
             }
             rest = rest[end.upperBound...]
         }
-        if !rest.isEmpty { result.append(.text(String(rest))) }
+        appendText(rest)
+        return result
+    }
+
+    /// `{namespace.key}` for the single-brace namespaces, read as the Azure ML SDK reads it: the
+    /// opening brace not preceded by `{`, the key running to the first `}`, which is not followed
+    /// by another `}`.
+    private static func singleBraceTokens(_ text: Substring) -> [Token] {
+        var result: [Token] = []
+        var textStart = text.startIndex
+        var index = text.startIndex
+        while index < text.endIndex {
+            defer { if index < text.endIndex { index = text.index(after: index) } }
+            guard text[index] == "{", index == text.startIndex || text[text.index(before: index)] != "{" else { continue }
+            let afterBrace = text.index(after: index)
+            guard let namespace = singleBraceNamespaces.first(where: { text[afterBrace...].hasPrefix("\($0).") }) else { continue }
+            let keyStart = text.index(afterBrace, offsetBy: namespace.count + 1)
+            guard let close = text[keyStart...].firstIndex(of: "}") else { continue }
+            let afterClose = text.index(after: close)
+            guard afterClose == text.endIndex || text[afterClose] != "}" else { continue }
+            if textStart < index { result.append(.text(String(text[textStart..<index]))) }
+            let placeholder = Placeholder(namespace: namespace, key: String(text[keyStart..<close]))
+            result.append(.placeholder(placeholder, raw: String(text[index..<afterClose])))
+            textStart = afterClose
+            index = close
+        }
+        if textStart < text.endIndex { result.append(.text(String(text[textStart...]))) }
         return result
     }
 

@@ -77,16 +77,7 @@ public struct SweepJobSpec: Equatable, Sendable {
         if let given = object["inputs"], !given.isNull {
             guard let given = given.object else { throw .validation(field: "inputs", message: "must be a mapping of input names to values") }
             for (key, value) in given {
-                switch value {
-                case .object(let data):
-                    guard data["path"]?.string != nil else {
-                        throw .validation(field: "inputs.\(key)", message: "a data input needs a path")
-                    }
-                case .null, .array:
-                    throw .validation(field: "inputs.\(key)", message: "Unsupported input type: \(value.typeName), only Input, dict, str, bool, int and float are supported.")
-                default: break
-                }
-                inputs[key] = value
+                inputs[key] = try Self.input(value, field: "inputs.\(key)")
             }
         }
         resources = try TrialResources(json: object["resources"], field: "resources")
@@ -95,6 +86,47 @@ public struct SweepJobSpec: Equatable, Sendable {
         python = try Self.string(object, "python")
         try validateCommand()
         try validateTrackingURI()
+    }
+
+    /// The types of literal inputs and the JSON values each accepts.
+    static let literalInputTypes = ["integer", "number", "string", "boolean"]
+
+    /// A job input: a literal (`42`, `{value: 42}` as Azure's YAML writes it, or
+    /// `{type: integer, default: 42}` as `Input(type="integer", default=42)` gives it) becomes its
+    /// value; a data input (`{type: uri_file, path: ...}`) stays a mapping with its path.
+    static func input(_ value: JSONValue, field: String) throws(SweepKitError) -> JSONValue {
+        switch value {
+        case .object(let data):
+            let type = data["type"]?.string
+            if data["path"] == nil, let literal = data["value"] ?? (type.map(literalInputTypes.contains) == true ? data["default"] : nil) {
+                try checkLiteral(literal, type: type, field: field)
+                return literal
+            }
+            guard data["path"]?.string != nil else {
+                if let type, literalInputTypes.contains(type) {
+                    throw .validation(field: field, message: "a literal input of type \(type) needs a value (value: or default:)")
+                }
+                throw .validation(field: field, message: "a data input needs a path")
+            }
+            return value
+        case .null, .array:
+            throw .validation(field: field, message: "Unsupported input type: \(value.typeName), only Input, dict, str, bool, int and float are supported.")
+        default:
+            return value
+        }
+    }
+
+    private static func checkLiteral(_ value: JSONValue, type: String?, field: String) throws(SweepKitError) {
+        let fits: Bool
+        switch (type, value) {
+        case (nil, .bool), (nil, .int), (nil, .double), (nil, .string): fits = true
+        case ("integer"?, .int), ("number"?, .int), ("number"?, .double), ("string"?, .string), ("boolean"?, .bool): fits = true
+        default: fits = false
+        }
+        guard fits else {
+            let expected = type.map { "a value of type \($0)" } ?? "a string, number or boolean"
+            throw .validation(field: field, message: "a literal input needs \(expected), got \(value.typeName)")
+        }
     }
 
     /// The spec with every reproducibility default decided (`SweepSpec.decidingDefaults`): what a

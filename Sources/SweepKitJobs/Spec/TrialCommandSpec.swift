@@ -3,7 +3,8 @@ import SweepKit
 public struct TrialCommandSpec: Equatable, Sendable {
     /// The command line, with `${{search_space.x}}`, `${{inputs.x}}` and `${{outputs.x}}` placeholders.
     public var command: String
-    /// An absolute directory copied into each trial's working directory, or nil.
+    /// An absolute directory whose contents are copied into each trial's working directory, or a
+    /// single file copied there (Azure ML's `code` may name either), or nil.
     public var code: String?
     /// The environment name as written (Azure environments are accepted and ignored), or a path
     /// to a Python interpreter or virtualenv that `python` should mean for the trials.
@@ -34,12 +35,12 @@ public struct TrialCommandSpec: Equatable, Sendable {
             guard path.hasPrefix("/") else {
                 throw .validation(field: "\(field).code", message: "must be an absolute path once the job is submitted, got '\(path)'")
             }
-            guard FileSystem.isDirectory(path) else {
-                throw .validation(field: "\(field).code", message: "the code directory \(path) does not exist")
+            guard FileSystem.exists(path) else {
+                throw .validation(field: "\(field).code", message: "the code folder or file \(path) does not exist")
             }
             code = path
         case let other?:
-            throw .validation(field: "\(field).code", message: "must be a directory path, got \(other.typeName)")
+            throw .validation(field: "\(field).code", message: "must be the path of a folder or a file, got \(other.typeName)")
         }
         environment = object["environment"]?.string
         environmentVariables = []

@@ -46,7 +46,7 @@ struct TrialSetup {
 
     func createFolders(_ folders: Folders) throws(SweepKitError) {
         if let code = spec.trial.code {
-            try FileSystem.copyTree(from: code, to: folders.directory, excluding: codeExclusions)
+            try CodeSnapshot.copy(code, into: folders.directory, excluding: codeExclusions)
         }
         try FileSystem.createDirectory("\(folders.directory)/outputs")
         try FileSystem.createDirectory(folders.logDirectory)
