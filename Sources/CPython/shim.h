@@ -42,5 +42,6 @@ static inline PyObject *skpy_exc_value_error(void) { return PyExc_ValueError; }
 static inline PyObject *skpy_exc_runtime_error(void) { return PyExc_RuntimeError; }
 static inline PyObject *skpy_exc_type_error(void) { return PyExc_TypeError; }
 static inline PyObject *skpy_exc_exception(void) { return PyExc_Exception; }
+static inline PyObject *skpy_exc_overflow_error(void) { return PyExc_OverflowError; }
 
 #endif

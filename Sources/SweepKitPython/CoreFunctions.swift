@@ -73,9 +73,9 @@ enum CoreFunctions {
 
     /// `sweep_tell(handle, number, state, value, message_or_None)`.
     static let sweepTell: Fast = { _, args, nargs in
-        guard checkArgumentCount(nargs, 5, "sweep_tell"), let args, let sweep = SweepHandleCapsule.unwrap(args[0]) else { return nil }
-        let number = PyLong_AsLongLong(args[1])
-        if number == -1, PyErr_Occurred() != nil { return nil }
+        guard checkArgumentCount(nargs, 5, "sweep_tell"), let args, let sweep = SweepHandleCapsule.unwrap(args[0]),
+            let number = int64Argument(args[1], "trial")
+        else { return nil }
         let state = PyLong_AsLong(args[2])
         if state == -1, PyErr_Occurred() != nil { return nil }
         let value = PyFloat_AsDouble(args[3])
@@ -102,9 +102,9 @@ enum CoreFunctions {
 
     /// `sweep_report(handle, number, value)` → None, or the decision JSON when the trial should stop.
     static let sweepReport: Fast = { _, args, nargs in
-        guard checkArgumentCount(nargs, 3, "sweep_report"), let args, let sweep = SweepHandleCapsule.unwrap(args[0]) else { return nil }
-        let number = PyLong_AsLongLong(args[1])
-        if number == -1, PyErr_Occurred() != nil { return nil }
+        guard checkArgumentCount(nargs, 3, "sweep_report"), let args, let sweep = SweepHandleCapsule.unwrap(args[0]),
+            let number = int64Argument(args[1], "trial")
+        else { return nil }
         let value = PyFloat_AsDouble(args[2])
         if value == -1, PyErr_Occurred() != nil { return nil }
         var stop: Int32 = 0
@@ -121,6 +121,14 @@ enum CoreFunctions {
     static let sweepSpec: Fast = { _, args, nargs in sweepString(args, nargs, "sweep_spec") { sk_sweep_spec($0, $1) } }
     static let sweepFinishReason: Fast = { _, args, nargs in
         sweepString(args, nargs, "sweep_finish_reason") { sk_sweep_finish_reason($0, $1) }
+    }
+
+    static let inputLimits: Fast = { _, _, nargs in
+        guard checkArgumentCount(nargs, 0, "input_limits") else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = sk_input_limits(&out)
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
     }
 
     static let samplers: Fast = { _, _, _ in
@@ -224,9 +232,7 @@ enum CoreFunctions {
     static let jobStream: Fast = { _, args, nargs in
         guard checkArgumentCount(nargs, 3, "job_stream"), let args else { return nil }
         let workspace = workspaceArgument(args[0])
-        guard workspace.ok, let name = utf8Argument(args[1], "name") else { return nil }
-        let offset = PyLong_AsLongLong(args[2])
-        if offset == -1, PyErr_Occurred() != nil { return nil }
+        guard workspace.ok, let name = utf8Argument(args[1], "name"), let offset = int64Argument(args[2], "offset") else { return nil }
         var out: UnsafeMutablePointer<CChar>?
         let status = withoutGIL { sk_job_stream(workspace.text, name, offset, &out) }
         guard status == SK_OK else { return raiseLastError(status) }

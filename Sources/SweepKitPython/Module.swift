@@ -22,6 +22,7 @@ public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
         ("sweep_spec", CoreFunctions.sweepSpec, "The spec as run (JSON)."),
         ("sweep_finish_reason", CoreFunctions.sweepFinishReason, "Why the sweep ended, or None."),
         ("samplers", CoreFunctions.samplers, "Registered sampler names (JSON list)."),
+        ("input_limits", CoreFunctions.inputLimits, "The input limits in force, with their defaults and variables (JSON)."),
         ("job_submit", CoreFunctions.jobSubmit, "Validate and record a sweep job: (workspace, job_json) -> report JSON."),
         ("job_show", CoreFunctions.jobShow, "A job's report: (workspace, name) -> JSON."),
         ("job_list", CoreFunctions.jobList, "Every job's report: (workspace) -> JSON list."),

@@ -37,8 +37,50 @@ def version() -> str:
 
 # --- specs ----------------------------------------------------------------------------------------
 
-def dumps(value: Any) -> str:
-    """JSON for the engine; numpy scalars and ranges become plain JSON values."""
+def input_limits() -> Dict[str, Dict[str, Any]]:
+    """The engine's input limits in force (`sk_input_limits`): for each, its value, default, unit and
+    environment variable, e.g. `{"max_input_depth": {"value": 64, ...}}`."""
+    return json.loads(_core.input_limits())
+
+
+def limit_exceeded(limits: Dict[str, Dict[str, Any]], name: str, field: str, detail: str) -> ValidationException:
+    """The error for input over limit `name`, worded as the engine words it."""
+    limit = limits[name]
+    return ValidationException(
+        f"{field}: {detail}, over the limit of {limit['value']} {limit['unit']} ({limit['environment_variable']})")
+
+
+def check_document(value: Any, field: str = "spec", limits: Optional[Dict[str, Dict[str, Any]]] = None,
+                   depth: int = 1) -> None:
+    """Checks a value bound for the engine against its depth and value limits before it is written
+    as JSON, without recursion: an object that appears several times (as PyYAML shares an aliased
+    node) counts every time, as it would in the JSON text. `depth`: the level `value` sits at in
+    its document."""
+    limits = limits or input_limits()
+    max_depth = limits["max_input_depth"]["value"]
+    max_values = limits["max_input_values"]["value"]
+    count = 0
+    stack = [(value, depth)]
+    while stack:
+        item, depth = stack.pop()
+        count += 1 + len(item) if isinstance(item, range) else 1
+        if count > max_values:
+            raise limit_exceeded(limits, "max_input_values", field, f"more than {max_values} values")
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > max_depth:
+            raise limit_exceeded(limits, "max_input_depth", field, "nesting too deep")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def dumps(value: Any, field: str = "spec") -> str:
+    """JSON for the engine; numpy scalars and ranges become plain JSON values. Checked against the
+    engine's depth and value limits first (`field` names the value in the error)."""
+    check_document(value, field)
     try:
         return json.dumps(value, default=_plain, allow_nan=True)
     except (TypeError, ValueError) as error:
@@ -125,14 +167,14 @@ def sweep_finish_reason(handle: object) -> Optional[str]:
 
 def flatten_params(params: dict) -> dict:
     """`params` with nested mappings flattened to dotted names, as commands and MLflow see them."""
-    return json.loads(_core.params_flatten(dumps(params)))
+    return json.loads(_core.params_flatten(dumps(params, "params")))
 
 
 # --- sweep jobs -------------------------------------------------------------------------------------
 
 def job_submit(workspace: str, job: dict) -> dict:
     """Validates and records a sweep job; returns its report."""
-    return json.loads(_core.job_submit(workspace, dumps(job)))
+    return json.loads(_core.job_submit(workspace, dumps(job, "job")))
 
 
 def job_show(workspace: str, name: str) -> dict:
@@ -154,12 +196,12 @@ def job_stream(workspace: str, name: str, offset: int) -> dict:
 
 def job_file_resolve(document: dict, path: str) -> dict:
     """A sweep YAML document read from `path`, its paths resolved against the file's folder."""
-    return json.loads(_core.job_file_resolve(dumps(document), path))
+    return json.loads(_core.job_file_resolve(dumps(document, path), path))
 
 
 def command_sweep_inputs(command: str, names: List[str]) -> str:
     """`${{inputs.x}}` → `${{search_space.x}}` in `command` for each swept input x."""
-    return _core.command_sweep_inputs(command, dumps(list(names)))
+    return _core.command_sweep_inputs(command, dumps(list(names), "names"))
 
 
 # --- plugins ----------------------------------------------------------------------------------------

@@ -15,6 +15,18 @@ from .sweep._objective import Objective, SweepJobLimits
 from .sweep._spec import build_spec
 
 
+def _number(value: Any) -> float:
+    """A metric value as a float; an int too large for one is a ValidationException naming it."""
+    try:
+        return float(value)
+    except OverflowError:
+        try:
+            text = str(value)
+        except ValueError:  # more digits than Python converts
+            text = "the number"
+        raise ValidationException(f"value: {text[:40] + '...' if len(text) > 40 else text} is too large for a float") from None
+
+
 class TrialStopped(Exception):
     """Raise it from an objective when `trial.report(...)` said the trial should stop (like Optuna's
     TrialPruned): `optimize` records the trial as Canceled with the policy's reason."""
@@ -44,7 +56,7 @@ class Trial:
         then raise `sweepkit.TrialStopped` (or return). Non-finite values are ignored."""
         if self._handle is None:
             raise UserErrorException("report: this trial does not belong to a running sweep")
-        decision = _engine.sweep_report(self._handle, self.number, float(value))
+        decision = _engine.sweep_report(self._handle, self.number, _number(value))
         if decision is not None:
             self._decision = decision
         return self._decision is not None
@@ -126,7 +138,7 @@ class Sweep:
         """Records how a trial ended: `state` is "completed" (the default; needs a finite value),
         "failed" or "canceled", in any case (the engine reads it; "cancelled" and "pruned" too)."""
         number = trial.number if isinstance(trial, Trial) else int(trial)
-        numeric = math.nan if value is None else float(value)
+        numeric = math.nan if value is None else _number(value)
         told_state = _engine.sweep_tell(self._handle, number, state, numeric, message)
         told = self._running.pop(number, None)
         if told is not None:

@@ -4,8 +4,9 @@ These classes only hold their arguments and write the wire form (`["uniform", [0
 rules (min < max, sigma >= 0, ...) and the sampling semantics live in the Swift engine, which
 checks every sweep before it runs.
 """
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 
+from .. import _engine
 from ..exceptions import JobException
 
 
@@ -217,7 +218,24 @@ def _maybe_distribution(value: Any) -> Any:
     return value
 
 
+def converted(name: str, convert: Callable[[Any], Any], value: Any) -> Any:
+    """`convert(value)` for parameter `name`. Conditional choices nested too deep for Python's
+    recursion are the engine's depth error, naming the parameter, not a RecursionError."""
+    try:
+        return convert(value)
+    except RecursionError:
+        raise _engine.limit_exceeded(_engine.input_limits(), "max_input_depth", f"search_space.{name}",
+                                     "nesting too deep") from None
+
+
 def search_space_to_wire(search_space: Dict[str, Any]) -> Dict[str, Any]:
-    """A search space of distribution objects (or already-wire/YAML forms) in the wire form."""
-    return {name: (value._to_rest_object() if isinstance(value, SweepDistribution) else value)
-            for name, value in search_space.items()}
+    """A search space of distribution objects (or already-wire/YAML forms) in the wire form, each
+    parameter checked against the engine's depth and value limits (it sits 3 levels deep in a spec)."""
+    limits = _engine.input_limits()
+    wire = {}
+    for name, value in search_space.items():
+        if isinstance(value, SweepDistribution):
+            value = converted(name, lambda v: v._to_rest_object(), value)
+        _engine.check_document(value, f"search_space.{name}", limits, depth=3)
+        wire[name] = value
+    return wire

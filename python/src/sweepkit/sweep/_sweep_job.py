@@ -6,7 +6,7 @@ from ._objective import Objective, SweepJobLimits
 from ._policies import EarlyTerminationPolicy
 from ._sampling import SamplingAlgorithm
 from ._spec import build_spec
-from ._search_space import SweepDistribution, distribution_from_wire
+from ._search_space import SweepDistribution, converted, distribution_from_wire
 
 
 class SweepJob:
@@ -105,7 +105,10 @@ class SweepJob:
     @search_space.setter
     def search_space(self, value: Optional[Dict[str, Any]]) -> None:
         if value is not None:
-            value = {k: (v if isinstance(v, SweepDistribution) else distribution_from_wire(v)) for k, v in value.items()}
+            if not isinstance(value, dict):
+                raise ValidationException(
+                    f"search_space: expected a dict of parameter names to expressions, got {type(value).__name__} {value!r:.60}")
+            value = {k: (v if isinstance(v, SweepDistribution) else converted(k, distribution_from_wire, v)) for k, v in value.items()}
         self._search_space = value
 
     # --- methods ------------------------------------------------------------------------------
