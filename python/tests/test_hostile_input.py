@@ -234,3 +234,18 @@ def test_message_limit_follows_the_environment(monkeypatch):
     with pytest.raises(sweepkit.ValidationException, match="over the limit of 10 bytes"):
         sweep.tell(trial, state="failed", message="eleven byte")
     sweep.tell(trial, state="failed", message="ten bytes!")
+
+
+def test_optimize_keeps_the_objectives_error_whatever_its_message():
+    """optimize writes an exception's text as the trial's message: a NUL or a huge message must not
+    turn the objective's error into one about the message."""
+    def objective(trial):
+        raise KeyError("a\x00b" + "y" * 100_000 + "end")
+
+    sweep = sweepkit.Sweep(search_space={"x": Uniform(0, 1)}, max_total_trials=2)
+    sweep.optimize(objective, catch=(KeyError,))
+    message = sweep.trials[0].message
+    assert message.startswith("KeyError: 'a\\x00b") and message.endswith("end'")
+    assert "bytes cut (SWEEPKIT_MAX_MESSAGE_BYTES)" in message and len(message.encode()) <= 65536
+    with pytest.raises(KeyError):
+        sweepkit.Sweep(search_space={"x": Uniform(0, 1)}, max_total_trials=2).optimize(objective)

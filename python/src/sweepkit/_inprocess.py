@@ -27,6 +27,24 @@ def _number(value: Any) -> float:
         raise ValidationException(f"value: {text[:40] + '...' if len(text) > 40 else text} is too large for a float") from None
 
 
+def _bounded(message: str) -> str:
+    """A message `optimize` writes from an exception or a result, made fit for `tell`: a NUL is
+    written as \\x00, and a message over the engine's limit keeps its head and tail and says how
+    much was cut (so the objective's own error is what propagates, not the message's)."""
+    data = message.replace("\x00", "\\x00").encode("utf-8", "replace")  # lone surrogates too
+    limit = _engine.input_limits()["max_message_bytes"]
+    if len(data) <= limit["value"]:
+        return data.decode("utf-8")
+    marker = f" [... {{}} bytes cut ({limit['environment_variable']}) ...] "
+    keep = (limit["value"] - len(marker) - 20) // 2
+    if keep <= 0:  # a limit too small for the marker
+        return data[:limit["value"]].decode("utf-8", "ignore")
+    cut = len(data) - 2 * keep
+    head = data[:keep].decode("utf-8", "ignore")
+    tail = data[len(data) - keep:].decode("utf-8", "ignore") if keep else ""
+    return head + marker.format(cut) + tail
+
+
 class TrialStopped(Exception):
     """Raise it from an objective when `trial.report(...)` said the trial should stop (like Optuna's
     TrialPruned): `optimize` records the trial as Canceled with the policy's reason."""
@@ -165,21 +183,21 @@ class Sweep:
                 result = fn(trial)
             except TrialStopped as stopped:
                 reason = (trial.stop_decision or {}).get("reason") or str(stopped) or "stopped by the objective"
-                self.tell(trial, state=TrialState.canceled.value, message=reason)
+                self.tell(trial, state=TrialState.canceled.value, message=_bounded(reason))
                 continue
             except catch as error:
-                self.tell(trial, state=TrialState.failed.value, message=f"{type(error).__name__}: {error}")
+                self.tell(trial, state=TrialState.failed.value, message=_bounded(f"{type(error).__name__}: {error}"))
                 continue
             except KeyboardInterrupt:
                 self.tell(trial, state=TrialState.canceled.value, message="interrupted (KeyboardInterrupt)")
                 raise
             except BaseException as error:
-                self.tell(trial, state=TrialState.failed.value, message=f"{type(error).__name__}: {error}")
+                self.tell(trial, state=TrialState.failed.value, message=_bounded(f"{type(error).__name__}: {error}"))
                 raise
             try:
                 value = float(result)
             except (TypeError, ValueError):
-                self.tell(trial, state=TrialState.failed.value, message=f"the objective returned {result!r}, not a number")
+                self.tell(trial, state=TrialState.failed.value, message=_bounded(f"the objective returned {result!r}, not a number"))
                 warnings.warn(f"trial {trial.number}: the objective returned {result!r}, not a number; marked failed")
                 continue
             if math.isfinite(value):
