@@ -21,6 +21,8 @@ public struct JobProgress: Sendable {
     /// until it is resumed.
     public let over: Bool
     public let status: JobStatus
+    /// Where the sweep stands, in one line (`job stream` redraws it in place on a terminal).
+    public let progress: ProgressLine
 
     /// Reads the job's progress from byte `offset` of its sweep.log.
     public static func read(workspace: Workspace, name: String, offset: Int64) throws(SweepKitError) -> JobProgress {
@@ -34,12 +36,13 @@ public struct JobProgress: Sendable {
         var text = String(decoding: complete, as: UTF8.self)
         if over { text += summary(report, name: name) }
         return JobProgress(header: "RunId: \(name)\nWeb View: file://\(paths.directory)\n\n", text: text,
-                         offset: offset + Int64(complete.count), over: over, status: report.status)
+                         offset: offset + Int64(complete.count), over: over, status: report.status,
+                         progress: ProgressLine(report: report))
     }
 
     public var json: JSONValue {
         ["header": .string(header), "text": .string(text), "offset": .int(Int(offset)), "over": .bool(over),
-         "status": .string(status.rawValue)]
+         "status": .string(status.rawValue), "progress": progress.json]
     }
 
     static func summary(_ report: JobReport, name: String) -> String {

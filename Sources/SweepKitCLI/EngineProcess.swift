@@ -53,20 +53,22 @@ enum EngineProcess {
 }
 
 /// `stream`: prints sweep.log as it grows, then an execution summary when the sweep ends (the
-/// text of `JobProgress`, which `jobs.stream` in Python prints too).
+/// text of `JobProgress`, which `jobs.stream` in Python prints too); on a terminal, with a
+/// progress line redrawn under it (`StreamDisplay`).
 struct JobStreamer {
     let workspace: Workspace
     let name: String
+    var plain = false
 
     /// Returns the job's final status.
     func follow() throws -> JobStatus {
-        let out = FileHandle.standardOutput
+        var display = StreamDisplay(plain: plain)
         var offset: Int64 = 0
         var first = true
         while true {
             let step = try JobProgress.read(workspace: workspace, name: name, offset: offset)
-            if first { out.write(Data(step.header.utf8)) }
-            out.write(Data(step.text.utf8))
+            if first { FileHandle.standardOutput.write(Data(step.header.utf8)) }
+            display.show(step)
             first = false
             offset = step.offset
             if step.over { return step.status }

@@ -9,7 +9,8 @@ import SweepKitPlatform
 struct JobCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job", abstract: "Create, run, watch, cancel and resume sweep jobs.",
-        subcommands: [JobCreate.self, JobList.self, JobShow.self, JobStream.self, JobCancel.self, JobResume.self, JobRun.self])
+        subcommands: [JobCreate.self, JobList.self, JobShow.self, JobStream.self, JobCancel.self, JobResume.self, JobRun.self,
+                      JobReportCommand.self, JobTrialsCommand.self])
 }
 
 struct WorkspaceOption: ParsableArguments {
@@ -160,10 +161,14 @@ struct JobStream: ParsableCommand {
         commandName: "stream", abstract: "Follow a sweep's progress until it ends; exit 0 only if it completed.")
 
     @Argument(help: "The job's name.") var name: String
+    @Flag(help: "Plain lines only: no progress line redrawn in place (also when NO_COLOR is set or stdout is not a terminal).")
+    var plain = false
     @OptionGroup var workspace: WorkspaceOption
 
     func run() throws {
-        try runReportingErrors { throw JobExit.forStatus(try JobStreamer(workspace: workspace.value, name: name).follow()) }
+        try runReportingErrors {
+            throw JobExit.forStatus(try JobStreamer(workspace: workspace.value, name: name, plain: plain).follow())
+        }
     }
 }
 

@@ -177,9 +177,31 @@ sk_status sk_job_cancel(const char *workspace, const char *name, char **out_json
 /* A job's progress for a viewer, from byte `offset` of its sweep.log (0 at first):
  * {"header": "RunId: ...\nWeb View: ...\n\n", "text": the complete new lines (plus the execution
  * summary once the job is over), "offset": where to continue, "over": whether the job's status is
- * a stopped one (finished, or NotResponding), "status": the job's status}. Call it again with "offset"
- * until "over" (`sweepkit job stream` prints exactly this). */
+ * a stopped one (finished, or NotResponding), "status": the job's status, "progress": where the sweep
+ * stands: {"done", "total", "running", "failed", "best", "best_trial", "elapsed_seconds",
+ * "remaining_seconds" (null when unknown), "over", "line" and "compact" (the same in words, long
+ * and short)}}. Call it again with "offset" until "over" (`sweepkit job stream` prints exactly
+ * this, with "line" redrawn in place on a terminal). */
 sk_status sk_job_stream(const char *workspace, const char *name, int64_t offset, char **out_json);
+
+/* Writes the job's report to `path` (NULL: report.html in the job's folder): one self-contained
+ * HTML file (no network needed to view it) with the optimisation history, parallel coordinates,
+ * slice plots, parameter importance (fANOVA main effects over a random forest, computed here),
+ * learning curves with the policy's stops, the trial table and the spec. Writes
+ * {"path": the absolute path, "bytes": its size, "trials": how many} to *out_json. */
+sk_status sk_job_report(const char *workspace, const char *name, const char *path, char **out_json);
+
+/* How sk_job_trials writes a job's trial table. */
+typedef enum sk_table_format {
+    SK_TABLE_JSON = 0,   /* a list of objects, every column in each, in column order */
+    SK_TABLE_CSV = 1,    /* RFC 4180, a header line first */
+    SK_TABLE_TEXT = 2    /* aligned columns for a terminal */
+} sk_table_format;
+
+/* A job's trials as one table: number, name, status, value, datetime_start, datetime_complete,
+ * duration (seconds), params_<flat name>..., metrics_<key>..., attempts, exit, stop_interval,
+ * message, run_id, log_directory (`sweepkit job trials` prints it). Another format is SK_MISUSE. */
+sk_status sk_job_trials(const char *workspace, const char *name, sk_table_format format, char **out_text);
 
 /* A sweep YAML document (as JSON) read from the file at `path`: checks `type: sweep`, makes its
  * relative paths (trial.code, plugins) absolute against the file's folder and reads
