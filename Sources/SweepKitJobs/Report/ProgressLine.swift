@@ -9,6 +9,8 @@ public struct ProgressLine: Sendable, Equatable {
     /// How many trials the sweep will run at most (`max_total_trials`, or the grid's size if smaller).
     public let total: Int?
     public let running: Int
+    /// Of the running trials, those waiting in a cluster's queue (launched, not started yet).
+    public let queued: Int
     public let failed: Int
     public let best: Double?
     public let bestTrial: String?
@@ -22,6 +24,7 @@ public struct ProgressLine: Sendable, Equatable {
     public init(report: JobReport, now: Int64 = Clock.epochMilliseconds()) {
         let trials = report.trials
         running = trials.filter { $0.state == .running }.count
+        queued = trials.filter { $0.state == .running && $0.process.map { !$0.isLocal } == true && $0.runningAt == nil }.count
         done = trials.count - running
         failed = trials.filter { $0.state == .failed }.count
         best = report.best?.value
@@ -53,7 +56,8 @@ public struct ProgressLine: Sendable, Equatable {
     /// `[=======>            ] 37/100 trials, 2 running, 1 failed, best 0.973124 (sweep_12), 1m23s elapsed, ~2m10s left`
     public var line: String {
         var parts = ["\(bar) \(counted) trials"]
-        parts.append("\(running) running")
+        parts.append("\(running - queued) running")
+        if queued > 0 { parts.append("\(queued) queued") }
         if failed > 0 { parts.append("\(failed) failed") }
         if let best { parts.append("best \(ReportFormatting.number(best))" + (bestTrial.map { " (\($0))" } ?? "")) }
         parts.append("\(ReportFormatting.duration(elapsed)) elapsed")
@@ -63,7 +67,8 @@ public struct ProgressLine: Sendable, Equatable {
 
     /// `37/100, 2 running, best 0.973124, 1m23s, ~2m10s left`
     public var compact: String {
-        var parts = [counted, "\(running) running"]
+        var parts = [counted, "\(running - queued) running"]
+        if queued > 0 { parts.append("\(queued) queued") }
         if let best { parts.append("best \(ReportFormatting.number(best))") }
         parts += [ReportFormatting.duration(elapsed), left]
         return parts.joined(separator: ", ")
@@ -94,7 +99,7 @@ public struct ProgressLine: Sendable, Equatable {
 
     public var json: JSONValue {
         var object: JSONObject = [
-            "done": .int(done), "running": .int(running), "failed": .int(failed), "elapsed_seconds": .double(elapsed),
+            "done": .int(done), "running": .int(running - queued), "queued": .int(queued), "failed": .int(failed), "elapsed_seconds": .double(elapsed),
             "over": .bool(over), "line": .string(line), "compact": .string(compact),
         ]
         object["total"] = total.map(JSONValue.int) ?? .null

@@ -1,7 +1,7 @@
 import SweepKit
 
 /// A job's trials as one table, the columns of Optuna's `trials_dataframe`: number, status, value,
-/// start, completion and duration, one `params_<name>` column per flat parameter and one
+/// start, completion and duration (and, for trials on a cluster, the seconds queued and running), one `params_<name>` column per flat parameter and one
 /// `metrics_<key>` column per metric, then attempts, exit, the interval where the policy stopped
 /// it, message, MLflow run and log folder. `sweepkit job trials` prints it (CSV, JSON, text) and
 /// `sk_job_trials` gives it to Python's `trials_dataframe`.
@@ -21,7 +21,8 @@ public struct TrialTable: Sendable {
         for trial in report.trials {
             for key in trial.metrics.keys where !metricNames.contains(key) { metricNames.append(key) }
         }
-        columns = ["number", "name", "status", "value", "datetime_start", "datetime_complete", "duration"]
+        columns = ["number", "name", "status", "value", "datetime_start", "datetime_complete", "duration", "queue_seconds",
+                   "run_seconds"]
             + parameters.map { "params_\($0.name)" } + metricNames.map { "metrics_\($0)" }
             + ["attempts", "exit", "stop_interval", "message", "run_id", "log_directory"]
         rows = report.trials.map { trial in
@@ -31,6 +32,7 @@ public struct TrialTable: Sendable {
                 .string(ReportFormatting.isoTime(trial.startedAt)),
                 trial.endedAt.map { .string(ReportFormatting.isoTime($0)) } ?? .null,
                 trial.endedAt.map { .double(Double($0 - trial.startedAt) / 1000) } ?? .null,
+                trial.queueSeconds.map(JSONValue.double) ?? .null, trial.runSeconds.map(JSONValue.double) ?? .null,
             ]
             row += parameters.map { trial.flatParams[$0.name] ?? .null }
             row += metricNames.map { name in
@@ -74,12 +76,18 @@ public struct TrialTable: Sendable {
     /// Aligned columns for a terminal: no start/completion times, message, run or folder; long
     /// cells cut to `maxWidth` characters.
     public func text(maxWidth: Int = 24) -> String {
-        let hidden: Set<String> = ["name", "datetime_start", "datetime_complete", "message", "run_id", "log_directory"]
+        var hidden: Set<String> = ["name", "datetime_start", "datetime_complete", "message", "run_id", "log_directory"]
+        // Queue and run times only matter on a cluster.
+        if let queue = columns.firstIndex(of: "queue_seconds"), rows.allSatisfy({ $0[queue] == .null }) {
+            hidden.formUnion(["queue_seconds", "run_seconds"])
+        }
         let shown = columns.indices.filter { !hidden.contains(columns[$0]) }
         func cell(_ value: JSONValue, _ column: String) -> String {
             var text: String
             switch value {
-            case .double(let d): text = column == "duration" ? ReportFormatting.number(d, significant: 4) + "s" : ReportFormatting.number(d)
+            case .double(let d):
+                text = ["duration", "queue_seconds", "run_seconds"].contains(column)
+                    ? ReportFormatting.number(d, significant: 4) + "s" : ReportFormatting.number(d)
             case .null: text = "-"
             default: text = Self.plain(value)
             }

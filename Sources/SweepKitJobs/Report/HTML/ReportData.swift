@@ -9,7 +9,7 @@ import SweepKit
 /// indices into a categorical parameter's categories; null when a trial does not have it), `h` the
 /// primary metric's curve the policy saw, `m` one column per metric, `x` index into `exits`; and
 /// sparse maps by row for the rest: `stop` [interval, value, threshold, policy, reason], `msg`,
-/// `attempts`, and `names`/`logs` where they differ from `<job>_<n>` and `<log_root>/<name>`.
+/// `attempts`, `queue` (seconds a cluster's trial waited to start), and `names`/`logs` where they differ from `<job>_<n>` and `<log_root>/<name>`.
 enum ReportData {
     static let statuses: [TrialState] = [.running, .completed, .failed, .canceled]
     /// Longer messages (a failed trial's stderr tail) are cut in the report; the log has them whole.
@@ -35,6 +35,7 @@ enum ReportData {
         var paramColumns = [[JSONValue]](repeating: [], count: parameters.count)
         var metricColumns = [[JSONValue]](repeating: [], count: metricNames.count)
         var stops = JSONObject(), messages = JSONObject(), attempts = JSONObject(), names = JSONObject(), logs = JSONObject()
+        var queues = JSONObject()
         let logRoot = report.directory.map { "\($0)/logs" } ?? ""
         for (row, trial) in trials.enumerated() {
             let key = String(row)
@@ -64,6 +65,7 @@ enum ReportData {
                 messages[key] = .string(message.count > messageLimit ? String(message.prefix(messageLimit)) + "…" : message)
             }
             if trial.attempts > 1 { attempts[key] = .int(trial.attempts) }
+            if let queue = trial.queueSeconds { queues[key] = number(queue) }
             if trial.name != "\(name)_\(trial.number)" { names[key] = .string(trial.name) }
             if !trial.logDirectory.isEmpty, trial.logDirectory != "\(logRoot)/\(trial.name)" { logs[key] = .string(trial.logDirectory) }
         }
@@ -112,7 +114,8 @@ enum ReportData {
                 "n": .array(columns.n), "s": .array(columns.s), "v": .array(columns.v), "t0": .array(columns.t0),
                 "t1": .array(columns.t1), "p": .array(paramColumns.map(JSONValue.array)), "h": .array(columns.h),
                 "m": .array(metricColumns.map(JSONValue.array)), "x": .array(columns.x),
-                "stop": .object(stops), "msg": .object(messages), "attempts": .object(attempts), "names": .object(names),
+                "stop": .object(stops), "msg": .object(messages), "attempts": .object(attempts), "queue": .object(queues),
+                "names": .object(names),
                 "logs": .object(logs),
             ],
             "exits": .array(exits.map(JSONValue.string)), "log_root": .string(logRoot),

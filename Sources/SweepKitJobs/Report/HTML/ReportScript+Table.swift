@@ -13,6 +13,7 @@ function renderTable(body) {
   P.forEach((p, k) => cols.push({ label: p.name, num: p.scale !== 'category', key: i => p.scale === 'category' ? (T.p[k][i] === null ? null : p.categories[T.p[k][i]]) : T.p[k][i], cell: i => paramLabel(k, i) }));
   D.metrics.forEach((name, k) => { if (name !== job.primary_metric) cols.push({ label: name, num: true, key: i => T.m[k][i], cell: i => fmt(T.m[k][i]) }); });
   cols.push({ label: 'duration', num: true, key: i => T.t1[i] === null ? null : T.t1[i] - T.t0[i], cell: i => fmtDuration(T.t1[i] === null ? null : T.t1[i] - T.t0[i]) });
+  if (Object.keys(T.queue).length) cols.push({ label: 'queued', num: true, key: i => T.queue[i] === undefined ? null : T.queue[i], cell: i => T.queue[i] === undefined ? '–' : fmtDuration(1000 * T.queue[i]) });
   cols.push({ label: 'exit', key: i => T.x[i] === null ? null : D.exits[T.x[i]], cell: i => T.x[i] === null ? '–' : D.exits[T.x[i]] });
   if (anyAttempts) cols.push({ label: 'attempts', num: true, key: i => T.attempts[i] || 1, cell: i => String(T.attempts[i] || 1) });
   cols.push({ label: 'logs', key: null, cell: i => {
