@@ -17,6 +17,57 @@ final class SamplerTests: XCTestCase {
                        [0, 2147483648, 3221225472, 1073741824, 1610612736, 3758096384, 2684354560, 536870912])
     }
 
+    /// Every direction number of every supported dimension (1...1024, k = 1...32) against
+    /// scipy.stats.qmc.Sobol(1024, scramble=False, bits=32) (scipy 1.17): point 2^k − 1 of the
+    /// Gray-code sequence is direction number k itself. Pinned as FNV-1a-64 digests of the
+    /// direction numbers (UInt32, little-endian, dimension-major) per block of 128 dimensions,
+    /// computed from scipy with:
+    ///
+    ///     sv = qmc.Sobol(1024, scramble=False, bits=32)._sv            # (1024, 32) uint32
+    ///     [fnv1a64(sv[d:d + 128].reshape(-1)) for d in range(0, 1024, 128)]
+    ///
+    /// (python/tests/test_sobol.py compares points with scipy's public API in every dimension.)
+    func testSobolDirectionNumbersOfEveryDimensionMatchScipy() throws {
+        let expected: [UInt64] = [
+            0x31eb_5ff8_868c_61f7, 0xd39b_e401_78c9_c04e, 0x1a9c_89da_9daa_aa3d, 0xcc27_c7ac_3b06_776d,
+            0x9498_4251_9ebb_9e96, 0x001c_843c_dffb_655d, 0xe49e_f326_518d_e910, 0x99ff_770c_6b06_9307,
+        ]
+        let sequence = try SobolSequence(dimension: SobolSequence.maximumDimension)
+        XCTAssertEqual(SobolSequence.maximumDimension, 1024)
+        let directions = (1...32).map { k in sequence.integerPoint(index: UInt32(truncatingIfNeeded: (UInt64(1) << k) - 1)) }
+        for block in 0..<8 {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for d in (block * 128)..<((block + 1) * 128) {
+                for k in 0..<32 {
+                    var v = directions[k][d]
+                    for _ in 0..<4 {
+                        hash = (hash ^ UInt64(v & 0xFF)) &* 0x0000_0100_0000_01B3
+                        v >>= 8
+                    }
+                }
+            }
+            XCTAssertEqual(hash, expected[block], "dimensions \(block * 128 + 1)-\((block + 1) * 128)")
+        }
+        // The first dimension's are the powers of two; any dimension's first is one half.
+        XCTAssertEqual(directions.map { $0[0] }, (0..<32).map { UInt32(1) << (31 - $0) })
+        XCTAssertTrue(directions[0].allSatisfy { $0 == 1 << 31 })
+    }
+
+    /// SplitMix64 as published (Steele, Lea & Flood; Vigna's splitmix64.c): seeded with 0, its first
+    /// outputs are 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4. The random rule's layout (README):
+    /// coordinate j of trial n is output n·d + j of the stream, mapped to the centre of one of 2^53 cells.
+    func testRandomSamplingIsTheDocumentedSplitMix64Layout() throws {
+        var generator = SplitMix64(seed: 0)
+        XCTAssertEqual(generator.next(), 0xe220_a839_7b1d_cdaf)
+        XCTAssertEqual(generator.next(), 0x6e78_9e6a_a1b9_65f4)
+        XCTAssertEqual(SplitMix64.output(seed: 0, index: 1), 0x6e78_9e6a_a1b9_65f4)
+        XCTAssertEqual(SplitMix64.unitDouble(0), 0x1p-54)
+        XCTAssertEqual(SplitMix64.unitDouble(.max), 1 - 0x1p-54)
+        let sampler = RandomSampler(dimension: 3, seed: 42)
+        let point = try XCTUnwrap(try sampler.suggest(trialNumber: 5))
+        XCTAssertEqual(point, (0..<3).map { SplitMix64.unitDouble(SplitMix64.output(seed: 42, index: UInt64(5 * 3 + $0))) })
+    }
+
     /// A scrambled Sobol sequence keeps the net property: the first 2^m points put exactly one
     /// point in each of the 2^m equal cells of every coordinate.
     func testScrambledSobolKeepsOnePointPerCellAndDependsOnTheSeed() throws {

@@ -39,6 +39,40 @@ final class SearchSpaceTests: XCTestCase {
         XCTAssertEqual(values["qn"], .double(2.0))  // round(1.96 / 0.5) * 0.5
     }
 
+    /// The README's formulas for the expressions the test above leaves out, at known coordinates:
+    /// LogNormal exp(μ + σΦ⁻¹(u)), QLogUniform round(exp(Uniform) / q) · q, QLogNormal
+    /// round(exp(Normal) / q) · q, and `logbase=b` (b^Uniform instead of e^Uniform).
+    func testTheOtherExpressionsFollowTheirFormulas() throws {
+        let space = try SearchSpace([
+            "ln": .logNormal(mu: 0.5, sigma: 2), "qlu": .qLogUniform(min: 0, max: 3, q: 0.5),
+            "qln": .qLogNormal(mu: 1, sigma: 0.5, q: 2), "lu": .logUniform(min: -3, max: 1), "qlu10": .qLogUniform(min: 0, max: 2, q: 5),
+        ])
+        let z975 = 1.959963984540054  // Φ⁻¹(0.975)
+        let natural = space.values(at: [0.975, 0.5, 0.975, 0.25, 0.75])
+        XCTAssertEqual(natural["ln"]?.number ?? 0, exp(0.5 + 2 * z975), accuracy: 1e-12 * exp(0.5 + 2 * z975))
+        XCTAssertEqual(natural["qlu"], .double(4.5), "round(e^1.5 / 0.5) * 0.5 = round(8.96) * 0.5")
+        XCTAssertEqual(natural["qln"], .int(8), "round(e^(1 + 0.5 * 1.96) / 2) * 2 = round(3.62) * 2")
+        XCTAssertEqual(natural["lu"]?.number ?? 0, exp(-2), accuracy: 1e-15)
+        XCTAssertEqual(natural["qlu10"], .int(5), "round(e^1.5 / 5) * 5")
+        let base10 = space.values(at: [0.975, 0.5, 0.975, 0.25, 0.75], logBase: 10)
+        XCTAssertEqual(base10["lu"]?.number ?? 0, 0.01, accuracy: 1e-15, "10^(-3 + 0.25 * 4)")
+        XCTAssertEqual(base10["qlu10"], .int(30), "round(10^1.5 / 5) * 5 = round(6.32) * 5")
+        XCTAssertEqual(base10["ln"], natural["ln"], "logbase applies to the log-uniform expressions only")
+    }
+
+    /// "Φ⁻¹ needs u in (0, 1), so u is clamped to [2⁻³³, 1 − 2⁻³³]": the unscrambled Sobol point 0
+    /// gives μ + σΦ⁻¹(2⁻³³) (Python: statistics.NormalDist().inv_cdf(2 ** -33)), and only it moves.
+    func testTheNormalQuantileIsClampedAtTwoToTheMinus33() throws {
+        let space = try SearchSpace(["n": .normal(mu: 1, sigma: 2)])
+        let clamped = 1 + 2 * -6.337957754553789
+        XCTAssertEqual(space.values(at: [0])["n"]?.number ?? 0, clamped, accuracy: 1e-12)
+        XCTAssertEqual(space.values(at: [0x1p-33])["n"]?.number ?? 0, clamped, accuracy: 1e-12)
+        XCTAssertEqual(space.values(at: [1])["n"]?.number ?? 0, 1 - 2 * -6.337957754553789, accuracy: 1e-12)
+        let next = 1 + 2 * NormalDistribution.quantile(0x1p-32)  // the next 32-bit Sobol coordinate is left alone
+        XCTAssertEqual(space.values(at: [0x1p-32])["n"]?.number, next)
+        XCTAssertNotEqual(next, clamped)
+    }
+
     func testQuantisationRoundsHalfToEven() {
         XCTAssertEqual(ParameterExpression.quantize(2.5, 1), .int(2))
         XCTAssertEqual(ParameterExpression.quantize(3.5, 1), .int(4))
