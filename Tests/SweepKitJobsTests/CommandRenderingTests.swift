@@ -21,7 +21,11 @@ final class CommandRenderingTests: XCTestCase {
 
     /// Runs `command` (rendered for s = value) with bash in a scratch folder; returns its arguments.
     private func arguments(_ command: String, _ value: String, inputs: JSONObject = [:]) throws -> [String] {
-        let rendered = try CommandRendering.render(spec: spec(command, inputs: inputs), params: ["s": .string(value)])
+        try arguments(command, JSONValue.string(value), inputs: inputs)
+    }
+
+    private func arguments(_ command: String, _ value: JSONValue, inputs: JSONObject = [:]) throws -> [String] {
+        let rendered = try CommandRendering.render(spec: spec(command, inputs: inputs), params: ["s": value])
         let directory = try FileSystem.makeTemporaryDirectory(prefix: "sweepkit-render")
         defer { FileSystem.removeTree(directory) }
         let script = "args() { for a in \"$@\"; do printf '%s\\0' \"$a\"; done; }; \(rendered)"
@@ -59,5 +63,32 @@ final class CommandRenderingTests: XCTestCase {
             }
         }
         XCTAssertNoThrow(try spec("echo $(date) ${{search_space.s}} \"$(date)\" ${{search_space.s}}"), "after the substitution ends")
+    }
+
+    /// "Values are written as Python's str would: 0.1, 1e-05, 3, True/False; strings as they are;
+    /// dicts and lists as compact JSON" (README), here as the trial's command receives them.
+    func testValuesAreWrittenAsPythonsStr() throws {
+        let cases: [(JSONValue, String)] = [
+            (0.1, "0.1"), (1e-05, "1e-05"), (.int(3), "3"), (.double(3), "3.0"), (-2.5e-07, "-2.5e-07"), (1e16, "1e+16"),
+            (true, "True"), (false, "False"), ("two words", "two words"), (["kind": "tree", "depth": 3], #"{"kind":"tree","depth":3}"#),
+            ([1, "a"], #"[1,"a"]"#),
+        ]
+        for (value, text) in cases {
+            XCTAssertEqual(CommandTemplate.format(value), text, "\(value.jsonText)")
+            XCTAssertEqual(try arguments("args ${{search_space.s}}", value), [text], "\(value.jsonText) on the command line")
+        }
+        XCTAssertNil(CommandTemplate.format(.null))
+    }
+
+    /// `${{inputs.x}}`: a literal input, or a data input's path; `${{outputs.x}}`: outputs/x; a
+    /// swept name's value wins over the input's default.
+    func testInputsAndOutputsAreSubstituted() throws {
+        let spec = try SweepJobSpec(json: [
+            "type": "sweep", "trial": ["command": "args ${{inputs.data}} ${{inputs.rate}} ${{inputs.s}} ${{outputs.model}}"],
+            "inputs": ["data": ["type": "uri_file", "path": "/data/x.csv"], "rate": 0.5, "s": "default"],
+            "search_space": ["s": ["type": "choice", "values": ["swept"]]],
+            "objective": ["goal": "maximize", "primary_metric": "m"], "tracking_uri": "none",
+        ])
+        XCTAssertEqual(try CommandRendering.render(spec: spec, params: ["s": "swept"]), "args /data/x.csv 0.5 swept outputs/model")
     }
 }

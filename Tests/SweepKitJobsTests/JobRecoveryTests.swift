@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SweepKit
 import SweepKitJobs
 import SweepKitPlatform
@@ -139,5 +142,41 @@ final class JobRecoveryTests: XCTestCase {
                 try second.tell(number, value: Double(number % 3))
             }
         }
+    }
+
+    /// The engine died while writing trial 1's end: the journal ends in a torn line. The next engine
+    /// ignores the fragment, cuts it off, and collects trial 1 from what its process left.
+    func testAJournalWithATornLastLineResumesAndIsRepaired() throws {
+        let paths = try crashedJob("torn")
+        let fd = open(paths.journal, O_WRONLY | O_APPEND)
+        try FileSystem.writeAll(fd, #"{"event":"trial_ended","number":1,"state":"Compl"#, path: paths.journal)
+        close(fd)
+        XCTAssertEqual(try fixture.workspace.report("torn").journalProblems.count, 1)
+        store.log(runID: "crashed-run-1", key: "loss", value: 2)
+        launcher.adopt(pid: 501, runID: "crashed-run-1", .ended(exitCode: 0))
+        launcher.adopt(pid: 502, runID: "crashed-run-2", .ended(exitCode: 0))
+        store.log(runID: "crashed-run-2", key: "loss", value: 3)
+        let report = try resume("torn")
+        XCTAssertEqual(report.status, .completed)
+        XCTAssertEqual(report.trials.map(\.state), [.completed, .completed, .completed, .completed])
+        XCTAssertEqual(report.trials.map(\.value), [1, 2, 3, 4])
+        XCTAssertEqual(report.journalProblems.count, 0, "the fragment was cut off")
+        let lines = try FileSystem.read(paths.journal).split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.last, "", "the journal ends with a newline")
+        for line in lines.dropLast() { XCTAssertNoThrow(try JournalCodec.decode(line), String(line)) }
+    }
+
+    /// Replay tells the sampler how each journaled trial ended: a sweep whose completed trial ran
+    /// before the crash and whose other trials all fail after it still Completes, with that trial best.
+    func testReplayedTrialsCountAfterAResume() throws {
+        launcher = ScriptedLauncher(store: store, primaryMetric: "loss") { _ in .init(values: [], exitCode: 1) }
+        _ = try crashedJob("replayed")
+        launcher.adopt(pid: 501, runID: "crashed-run-1", .ended(exitCode: 1))
+        launcher.adopt(pid: 502, runID: "crashed-run-2", .ended(exitCode: 1))
+        let report = try resume("replayed")
+        XCTAssertEqual(report.trials.map(\.state), [.completed, .failed, .failed, .failed])
+        XCTAssertEqual(report.status, .completed, "trial 0 completed before the crash: not every trial failed")
+        XCTAssertEqual(report.best?.number, 0)
+        XCTAssertEqual(store.runs["parent"]?.tags["best_child_run_id"], "crashed-run-0")
     }
 }

@@ -82,7 +82,8 @@ final class JobRunnerTests: XCTestCase {
 
     func testTrialTimeoutCancelsTheTrial() throws {
         let store = InMemoryTrackingStore()
-        let launcher = ScriptedLauncher(store: store, primaryMetric: "loss") { _ in .init(values: [1], extraPolls: .max / 2) }
+        // Long (a million polls), but not endless: a runner that ignores the timeout fails this test, not hangs it.
+        let launcher = ScriptedLauncher(store: store, primaryMetric: "loss") { _ in .init(values: [1], extraPolls: 1_000_000) }
         let job = JobFixture.gridJob(name: "slow", values: [1], extra: ["limits": ["max_total_trials": 1, "trial_timeout": 0.05]])
         let report = try run(job, launcher: launcher, store: store)
         XCTAssertEqual(report.trial(0).state, .canceled)
@@ -102,5 +103,62 @@ final class JobRunnerTests: XCTestCase {
         XCTAssertEqual(report.trials.map(\.state), [.canceled, .canceled])
         XCTAssertTrue(report.trial(0).message?.hasPrefix("stopped because the engine failed") == true)
         XCTAssertEqual(Set(launcher.signals.map(\.signal)), [SIGTERM])
+    }
+
+    func testConcurrencyAndTotalTrialLimitsAreHonoured() throws {
+        let store = InMemoryTrackingStore()
+        let launcher = ScriptedLauncher(store: store, primaryMetric: "loss") { params in
+            .init(values: [params["x"]?.number ?? 0], extraPolls: 2)
+        }
+        var job = JobFixture.gridJob(name: "limits", values: [1, 2, 3, 4, 5, 6, 7], concurrency: 3).object!
+        job["limits"] = ["max_total_trials": 5, "max_concurrent_trials": 3]
+        let report = try run(.object(job), launcher: launcher, store: store)
+        XCTAssertEqual(report.status, .completed)
+        XCTAssertEqual(report.reason, "max_total_trials (5) reached")
+        XCTAssertEqual(launcher.launches.map { $0.params["x"] }, [1, 2, 3, 4, 5].map { JSONValue.int($0) })
+        XCTAssertEqual(launcher.peakLive, 3, "three trials at once, never four")
+        XCTAssertEqual(report.trials.map(\.value), [1, 2, 3, 4, 5])
+    }
+
+    func testWithoutAConcurrencyLimitEveryTrialRunsAtOnce() throws {
+        let store = InMemoryTrackingStore()
+        let launcher = ScriptedLauncher(store: store, primaryMetric: "loss") { _ in .init(values: [1], extraPolls: 2) }
+        var job = JobFixture.gridJob(name: "unbounded", values: [1, 2, 3, 4]).object!
+        job["limits"] = [:]
+        let report = try run(.object(job), launcher: launcher, store: store)
+        XCTAssertEqual(report.trials.count, 4)
+        XCTAssertEqual(launcher.peakLive, 4)
+        XCTAssertTrue(report.reason?.contains("exhausted") == true, report.reason ?? "")
+    }
+
+    func testTheSweepTimeoutCancelsTheRunningTrialsAndTheSweep() throws {
+        let store = InMemoryTrackingStore()
+        let launcher = ScriptedLauncher(store: store, primaryMetric: "loss") { _ in .init(values: [1], extraPolls: 1_000_000) }
+        var job = JobFixture.gridJob(name: "late", concurrency: 2).object!
+        job["limits"] = ["max_total_trials": 4, "max_concurrent_trials": 2, "timeout": 0.05]
+        let report = try run(.object(job), launcher: launcher, store: store)
+        XCTAssertEqual(report.status, .canceled)
+        XCTAssertEqual(report.reason, "timeout (0.05 s) reached")
+        XCTAssertEqual(report.trials.map(\.state), [.canceled, .canceled], "no trial started after the timeout")
+        XCTAssertEqual(Set(launcher.signals.map(\.signal)), [SIGTERM])
+        XCTAssertEqual(store.runs[report.state.parentRunID ?? ""]?.status, .killed)
+    }
+
+    /// `tracking_uri: none` (the engine's own store, not the in-memory one): no metrics, so a trial
+    /// completes on exit 0 alone, without a value, and fails on any other exit.
+    func testWithoutTrackingTrialsCompleteOnTheirExitStatusAlone() throws {
+        let unused = InMemoryTrackingStore()
+        let launcher = ScriptedLauncher(store: unused, primaryMetric: "loss") { params in
+            .init(values: [], exitCode: params["x"]?.number == 2 ? 3 : 0)
+        }
+        let spec = try fixture.workspace.submit(JobFixture.gridJob(name: "untracked", values: [1, 2, 3]))
+        let report = try SweepJobRunner.run(workspace: fixture.workspace, name: spec.name, options: JobFixture.fastOptions,
+                                            launcher: launcher)
+        XCTAssertEqual(report.status, .completed)
+        XCTAssertEqual(report.trials.map(\.state), [.completed, .failed, .completed])
+        XCTAssertEqual(report.trials.map(\.value), [nil, nil, nil])
+        XCTAssertTrue(report.trial(1).message?.contains("exited with code 3") == true, report.trial(1).message ?? "")
+        XCTAssertNil(report.state.parentRunID.flatMap { unused.runs[$0] }, "nothing was tracked")
+        XCTAssertEqual(launcher.launches.map(\.runID), ["", "", ""], "no MLflow run for the trials")
     }
 }

@@ -42,6 +42,9 @@ final class ScriptedLauncher: TrialLauncher {
     private var nextPID: Int32 = 10_000
     private(set) var launches: [(params: JSONObject, runID: String)] = []
     private(set) var signals: [(pid: Int32, signal: Int32)] = []
+    /// Launched processes that have not been seen to end, and the most there ever were at once.
+    private var live: Set<Int32> = []
+    private(set) var peakLive = 0
 
     init(store: InMemoryTrackingStore, primaryMetric: String, script: @escaping (JSONObject) -> Script) {
         self.store = store
@@ -67,10 +70,18 @@ final class ScriptedLauncher: TrialLauncher {
         launches.append((params, runID))
         nextPID += 1
         processes[nextPID] = Process(runID: runID, script: script(params))
+        live.insert(nextPID)
+        peakLive = max(peakLive, live.count)
         return LaunchedTrial(pid: nextPID, startTicks: 1)
     }
 
     func poll(_ trial: LaunchedTrial, exitStatusPath: String) -> TrialPoll {
+        let result = step(trial)
+        if result != .running { live.remove(trial.pid) }
+        return result
+    }
+
+    private func step(_ trial: LaunchedTrial) -> TrialPoll {
         guard var process = processes[trial.pid] else { return .vanished }
         defer { processes[trial.pid] = process }
         if process.vanished { return .vanished }
