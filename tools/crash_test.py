@@ -49,8 +49,8 @@ FINISHED_STATES = ("Completed", "Failed", "Canceled")
 # The MLflow run status the engine must leave for each trial status.
 RUN_STATUS_FOR_TRIAL = {"Completed": "FINISHED", "Failed": "FAILED", "Canceled": "KILLED"}
 RELATIVE_TOLERANCE = 1e-12
-COMMAND_TIMEOUT = 60        # seconds, for the short CLI commands (create, show, resume)
-SWEEP_TIMEOUT = 900         # seconds, for a sweep streamed to its end (a safety net only)
+COMMAND_TIMEOUT = 300       # seconds, for the short CLI commands (create waits for MLflow to be ready)
+SWEEP_TIMEOUT = 1800        # seconds, for a sweep streamed to its end (a safety net only)
 STATUS_TIMEOUT = 20         # seconds for a killed engine's job to show NotResponding
 LOG_TAIL_LINES = 40
 
