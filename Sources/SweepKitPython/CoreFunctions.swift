@@ -170,6 +170,28 @@ enum CoreFunctions {
         return takeString(out)
     }
 
+    static let computeCreateOrUpdate: Fast = { _, args, nargs in
+        jobCall(args, nargs, "compute_create_or_update") { sk_compute_create_or_update($0, $1, $2) }
+    }
+    static let computeShow: Fast = { _, args, nargs in jobCall(args, nargs, "compute_show") { sk_compute_show($0, $1, $2) } }
+    static let computeList: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 1, "compute_list"), let args else { return nil }
+        let workspace = workspaceArgument(args[0])
+        guard workspace.ok else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { sk_compute_list(workspace.text, &out) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+    static let computeDelete: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 2, "compute_delete"), let args else { return nil }
+        let workspace = workspaceArgument(args[0])
+        guard workspace.ok, let name = utf8Argument(args[1], "name") else { return nil }
+        let status = withoutGIL { sk_compute_delete(workspace.text, name) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return skpy_none()
+    }
+
     static let pluginLoad: Fast = { _, args, nargs in
         guard checkArgumentCount(nargs, 1, "plugin_load"), let args, let path = utf8Argument(args[0], "path") else { return nil }
         var out: UnsafeMutablePointer<CChar>?

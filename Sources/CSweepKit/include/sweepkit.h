@@ -212,6 +212,25 @@ sk_status sk_job_file_resolve(const char *document_json, const char *path, char 
  * the braces allowed) whose x is in `names_json` (a JSON list) becomes ${{search_space.x}}. */
 sk_status sk_command_sweep_inputs(const char *command, const char *names_json, char **out_json);
 
+/* ---- Compute targets (where a job's trials run: `compute: NAME`) ----------------------------
+ * A compute is JSON {"name", "type": "local" | "ray" | "slurm", ...the settings of its type}, as a
+ * compute YAML file spells it (`sweepkit compute create --file`). Outputs show a token as "***".
+ * A job whose compute is not registered runs its trials as local processes. */
+
+/* Checks a compute and registers it in the workspace, replacing one of the same name; writes the
+ * compute as stored. SK_INVALID naming the field for a bad one (a Slurm shared_dir must exist). */
+sk_status sk_compute_create_or_update(const char *workspace, const char *compute_json, char **out_json);
+
+/* A registered compute; SK_INVALID naming `name` when there is none. */
+sk_status sk_compute_show(const char *workspace, const char *name, char **out_json);
+
+/* Every registered compute, by name, as a JSON list. */
+sk_status sk_compute_list(const char *workspace, char **out_json);
+
+/* Unregisters a compute (jobs that name it then run locally); SK_INVALID naming `name` when
+ * there is none. */
+sk_status sk_compute_delete(const char *workspace, const char *name);
+
 /* ---- Vocabulary: names bindings take from the engine instead of spelling them ---------------- */
 
 /* {"job_statuses": [...], "finished_job_statuses": [...], "stopped_job_statuses": [...],

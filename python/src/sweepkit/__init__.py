@@ -9,6 +9,7 @@ from . import sweep
 from . import _yaml  # noqa: F401  (adds SweepJob.dump)
 from ._builders import Input, Output, command
 from ._client import MLClient
+from ._compute import load_compute
 from ._inprocess import Sweep, Trial, TrialStopped
 from ._plugins import load_plugin, plugins, register_sampler
 from ._yaml import load_job
@@ -17,5 +18,5 @@ from .exceptions import (EngineError, JobException, MlException, UnavailableErro
 
 __version__: str = _engine.version()
 
-__all__ = ["Sweep", "Trial", "TrialStopped", "load_plugin", "plugins", "register_sampler", "sweep", "command", "Input", "Output", "MLClient", "load_job", "MlException", "ValidationException", "UserErrorException", "JobException",
+__all__ = ["Sweep", "Trial", "TrialStopped", "load_plugin", "plugins", "register_sampler", "sweep", "command", "Input", "Output", "MLClient", "load_job", "load_compute", "MlException", "ValidationException", "UserErrorException", "JobException",
            "UnavailableError", "EngineError"]

@@ -123,7 +123,7 @@ class Command:
                        inputs=inputs, outputs=self.outputs, search_space=space,
                        objective=Objective(goal=goal, primary_metric=primary_metric),
                        sampling_algorithm=sampling_algorithm, trial=trial, early_termination=early_termination_policy,
-                       identity=identity, queue_settings=queue_settings)
+                       identity=identity, queue_settings=queue_settings, resources=self.resources)
         job.set_limits(max_total_trials=max_total_trials, max_concurrent_trials=max_concurrent_trials, timeout=timeout,
                        trial_timeout=trial_timeout if trial_timeout is not None else self.timeout)
         return job
@@ -151,4 +151,4 @@ def command(*, name: Optional[str] = None, description: Optional[str] = None, ta
     return Command(command=command, code=code, environment=environment, environment_variables=environment_variables,
                    inputs=inputs, outputs=outputs, compute=compute, name=name, display_name=display_name,
                    description=description, tags=tags, properties=properties, experiment_name=experiment_name,
-                   timeout=timeout)
+                   timeout=timeout, resources=kwargs.get("resources"))

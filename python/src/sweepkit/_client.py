@@ -7,6 +7,7 @@ import time
 from typing import Any, Dict, List, Optional, Union
 
 from . import _engine, _engine_process
+from ._compute import Compute, ComputeOperations, ComputePoller
 from ._engine import FINISHED_JOB_STATUSES, STOPPED_JOB_STATUSES, JobStatus
 from .exceptions import JobException, UserErrorException, ValidationException
 from .sweep._sweep_job import SweepJob
@@ -184,7 +185,12 @@ class MLClient:
         root = workspace_dir or os.environ.get("SWEEPKIT_WORKSPACE") or ".sweepkit"
         self.workspace_dir = os.path.abspath(root)
         self.jobs = JobOperations(self.workspace_dir)
+        self.compute = ComputeOperations(self.workspace_dir)
 
     def create_or_update(self, entity: SweepJob, **kwargs: Any) -> SweepJob:
         """Submits a sweep job and starts it here: `jobs.create_or_update`."""
         return self.jobs.create_or_update(entity, **kwargs)
+
+    def begin_create_or_update(self, entity: Compute, **kwargs: Any) -> ComputePoller:
+        """Registers a compute target: `compute.begin_create_or_update`."""
+        return self.compute.begin_create_or_update(entity, **kwargs)

@@ -189,6 +189,23 @@ def job_cancel(workspace: str, name: str) -> dict:
     return json.loads(_core.job_cancel(workspace, name))
 
 
+def compute_create_or_update(workspace: str, compute: dict) -> dict:
+    """Checks a compute target and registers it in the workspace; returns it as stored."""
+    return json.loads(_core.compute_create_or_update(workspace, dumps(compute)))
+
+
+def compute_show(workspace: str, name: str) -> dict:
+    return json.loads(_core.compute_show(workspace, name))
+
+
+def compute_list(workspace: str) -> List[dict]:
+    return json.loads(_core.compute_list(workspace))
+
+
+def compute_delete(workspace: str, name: str) -> None:
+    _core.compute_delete(workspace, name)
+
+
 def job_stream(workspace: str, name: str, offset: int) -> dict:
     """A job's progress from byte `offset` of its log: header, text, offset, over, status."""
     return json.loads(_core.job_stream(workspace, name, offset))

@@ -103,6 +103,7 @@ def load_job(source: Union[str, "os.PathLike[str]"], *, relative_origin: Optiona
         trial=Command(command=trial.get("command"), code=trial.get("code"), environment=trial.get("environment"),
                       environment_variables=trial.get("environment_variables")),
         early_termination=_policy_from_spec(document.get("early_termination")),
+        resources=document.get("resources") or trial.get("resources"),
     )
 
 

@@ -137,11 +137,15 @@ class SweepJob:
 
     def set_resources(self, *, instance_type: Optional[str] = None, instance_count: Optional[int] = None,
                       locations: Optional[List[str]] = None, properties: Optional[Dict[str, Any]] = None,
-                      docker_args: Optional[str] = None, shm_size: Optional[str] = None) -> None:
-        """Accepted for compatibility; local trials use this machine's resources."""
+                      docker_args: Optional[str] = None, shm_size: Optional[str] = None,
+                      cpus: Optional[float] = None, gpus: Optional[int] = None, memory: Optional[str] = None) -> None:
+        """What each trial needs: `cpus`, `gpus` and `memory` (e.g. "8G"), honoured by every compute
+        (Ray's entrypoint resources, Slurm's --cpus-per-task/--gres/--mem, GPU slices locally).
+        Azure's own arguments are accepted and kept."""
         self.resources = {k: v for k, v in dict(instance_type=instance_type, instance_count=instance_count,
                                                  locations=locations, properties=properties,
-                                                 docker_args=docker_args, shm_size=shm_size).items() if v is not None}
+                                                 docker_args=docker_args, shm_size=shm_size, cpus=cpus, gpus=gpus,
+                                                 memory=memory).items() if v is not None}
 
     def _to_spec(self) -> Dict[str, Any]:
         """The engine's canonical spec of this sweep (search space, sampler, objective, limits, policy)."""
@@ -175,6 +179,15 @@ def _inputs_to_spec(inputs: dict) -> dict:
     return out
 
 
+def _resources_to_spec(resources: Any) -> dict:
+    """A dict, or an object with the keys as attributes (Azure's JobResourceConfiguration)."""
+    if resources is None:
+        return {}
+    if not isinstance(resources, dict):
+        resources = {k: v for k, v in vars(resources).items() if not k.startswith("_")}
+    return {k: v for k, v in resources.items() if v is not None}
+
+
 def _job_spec(job: "SweepJob") -> dict:
     """The engine's job JSON: the sweep spec plus names, trial, inputs and the interpreter."""
     import sys
@@ -191,6 +204,9 @@ def _job_spec(job: "SweepJob") -> dict:
     inputs = _inputs_to_spec(job.inputs or getattr(job.trial, "inputs", None) or {})
     if inputs:
         spec["inputs"] = inputs
+    resources = _resources_to_spec(job.resources or getattr(job.trial, "resources", None))
+    if resources:
+        spec["resources"] = resources
     spec.update(job._to_spec())
     # The engine takes MLFLOW_TRACKING_URI (or its default) itself when the job is submitted.
     spec["python"] = sys.executable
@@ -217,7 +233,7 @@ def _from_report(report: dict) -> "SweepJob":
         objective=Objective(**spec["objective"]) if spec.get("objective") else None,
         trial=Command(command=trial.get("command"), code=trial.get("code"), environment=trial.get("environment"),
                       environment_variables=trial.get("environment_variables")),
-        early_termination=_policy_from_spec(policy),
+        early_termination=_policy_from_spec(policy), resources=spec.get("resources"),
         properties=report.get("properties") or {}, status=report.get("status"),
     )
     directory = report.get("directory")
