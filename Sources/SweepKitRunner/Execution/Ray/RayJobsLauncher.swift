@@ -45,8 +45,11 @@ final class RayJobsLauncher: TrialLauncher {
     private let codeExclusions: Set<String>
     private var packageURI: String?
     private var lastLogCopy: [String: Double] = [:]
-    /// The last status seen of each job: what `poll` says while the dashboard does not answer.
+    /// The last status seen of each job: what `poll` says while the dashboard does not answer,
+    /// and between two looks less than `minimumPollSeconds` apart.
     private var lastResult: [String: TrialPoll] = [:]
+    private var lastAsked: [String: Double] = [:]
+    var minimumPollSeconds = 0.15
 
     init(compute: ComputeTarget, spec: SweepJobSpec, python: String, workspaceRoot: String) throws(SweepKitError) {
         guard let address = compute.address else {
@@ -102,12 +105,14 @@ final class RayJobsLauncher: TrialLauncher {
         guard trial.kind == Self.kind else { return .vanished }
         if let exit = LocalProcessLauncher.recordedExit(exitStatusPath) { return .ended(exit) }
         let logs = FileSystem.directoryName(exitStatusPath)
+        let now = Clock.monotonicSeconds()
+        if let last = lastResult[trial.id], now - (lastAsked[trial.id] ?? -.infinity) < minimumPollSeconds { return last }
+        lastAsked[trial.id] = now
         let info: RayDashboard.JobInfo?
         do { info = try dashboard.job(trial.id) } catch {
             return lastResult[trial.id] ?? .running  // the dashboard did not answer: look again later
         }
         guard let info else { return .vanished }
-        let now = Clock.monotonicSeconds()
         let result: TrialPoll
         switch info.status {
         case "PENDING":

@@ -37,11 +37,17 @@ final class SlurmLauncher: TrialLauncher {
     var sharedFilesystemGraceSeconds = 3.0
 
     private var states: [String: String] = [:]
+    /// Final states of jobs squeue no longer lists, from sacct.
+    private var finishedStates: [String: String] = [:]
+    /// Refreshes in a row that did not find a job anywhere.
+    private var misses: [String: Int] = [:]
     private var lastRefresh = -Double.infinity
     /// Each job's log folder (for its `started` marker), by Slurm job id.
     private var logFolders: [String: String] = [:]
     /// When each job was first seen ended without an exit-status file.
     private var endedSince: [String: Double] = [:]
+    private var refreshCount = 0
+    private var lostCount: [String: Int] = [:]
 
     init(compute: ComputeTarget) {
         self.compute = compute
@@ -91,20 +97,28 @@ final class SlurmLauncher: TrialLauncher {
         let logs = FileSystem.directoryName(exitStatusPath)
         logFolders[trial.id] = logs
         let now = Clock.monotonicSeconds()
-        if states[trial.id] == nil || now - lastRefresh >= queueRefreshSeconds { refreshStates() }
-        let state = states[trial.id] ?? finishedState(trial.id)
-        guard let state else { return .vanished }
+        let started = FileSystem.exists("\(logs)/started")
+        if now - lastRefresh >= queueRefreshSeconds { refreshStates() }
+        guard let state = states[trial.id] ?? finishedStates[trial.id] else {
+            // Not in squeue: ask accounting once per refresh; a job found nowhere three times vanished.
+            if misses[trial.id, default: 0] < refreshCount {
+                misses[trial.id] = refreshCount
+                if let state = finishedState(trial.id) { finishedStates[trial.id] = state; return poll(trial, exitStatusPath: exitStatusPath) }
+                lostCount[trial.id, default: 0] += 1
+            }
+            return lostCount[trial.id, default: 0] >= 3 ? .vanished : (started ? .running : .queued)
+        }
         switch Self.meaning(of: state) {
         case .waiting:
-            return FileSystem.exists("\(logs)/started") ? .running : .queued
+            return started ? .running : .queued
         case .running:
             return .running
         case .ended(let exit, let vanished):
-            // The batch script records the exit status as its last act: give a shared
-            // filesystem time to show the file before judging by the state alone.
+            // The batch script records the exit status as its last act: give a shared filesystem
+            // time to show the file before judging a job that started by its state alone.
             let since = endedSince[trial.id] ?? now
             endedSince[trial.id] = since
-            if now - since < sharedFilesystemGraceSeconds { return .running }
+            if started, now - since < sharedFilesystemGraceSeconds { return .running }
             endedSince[trial.id] = nil
             if let exit = LocalProcessLauncher.recordedExit(exitStatusPath) { return .ended(exit) }
             TrialLog.note("sweepkit: Slurm job \(trial.id) ended \(state) without an exit status", stderrOf: logs)
@@ -202,6 +216,7 @@ final class SlurmLauncher: TrialLauncher {
     /// not answer (a controller restarting): a job is never judged gone on a failed look.
     private func refreshStates() {
         lastRefresh = Clock.monotonicSeconds()
+        refreshCount += 1
         guard let result = try? Self.run(["squeue", "--noheader", "--me", "--states=all", "--format=%i %T"]),
             result.status == 0
         else { return }
