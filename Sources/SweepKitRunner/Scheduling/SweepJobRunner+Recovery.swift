@@ -19,7 +19,11 @@ extension SweepJobRunner {
             parentRunID = parent
             return
         }
-        experimentID = try store.experimentID(named: spec.experimentName)
+        // Two engines starting on one store may both find no experiment and both create it: the
+        // loser's insert fails, and a second look finds the winner's.
+        do { experimentID = try store.experimentID(named: spec.experimentName) } catch {
+            experimentID = try store.experimentID(named: spec.experimentName)
+        }
         if resumed, let existing = try store.runs(experimentID: experimentID, taggedWith: "sweepkit.sweep_job", value: spec.name).first {
             parentRunID = existing
         } else {
