@@ -71,11 +71,12 @@ public struct SweepSpec: Equatable, Sendable {
         try self.init(json: JSONValue(parsingInput: jsonText, field: "spec"))
     }
 
-    /// Azure's advice for Bayesian sampling, as warnings (not errors): at least 20 trials per
+    /// Warnings (not errors): log-scale bounds that look like values rather than exponents
+    /// (`LogScaleAdvice`), and Azure's advice for Bayesian sampling: at least 20 trials per
     /// hyperparameter, and at most 20 concurrent trials.
     public var advice: [String] {
-        guard samplingAlgorithm.samplerName == BayesianSampler.name else { return [] }
-        var notes: [String] = []
+        var notes = LogScaleAdvice.warnings(for: searchSpace, logBase: samplingAlgorithm.logBase)
+        guard samplingAlgorithm.samplerName == BayesianSampler.name else { return notes }
         let recommended = 20 * searchSpace.parameters.count
         if let total = limits.maxTotalTrials, total < recommended {
             notes.append("For best results with Bayesian Sampling we recommend using a maximum number of runs greater than or equal to 20 times the number of hyperparameters being tuned. Recommended value: \(recommended) (limits.max_total_trials is \(total)).")
