@@ -14,6 +14,34 @@ public func skJobFileResolve(_ documentJSON: UnsafePointer<CChar>?, _ path: Unsa
     }
 }
 
+@_cdecl("sk_job_file_read")
+public func skJobFileRead(_ documentJSON: UnsafePointer<CChar>?, _ path: UnsafePointer<CChar>?, _ overridesJSON: UnsafePointer<CChar>?,
+                          _ out: CStringOut?) -> sk_status {
+    apiCall { () throws(SweepKitError) in
+        let document = try requireDocument(documentJSON, "document_json")
+        let list = try requireDocument(overridesJSON, "overrides_json")
+        guard let items = list.array, items.allSatisfy({ $0.object != nil }) else {
+            throw .validation(field: "params_override", message: "must be a list of {\"dotted.path\": value} mappings, got \(list.typeName)")
+        }
+        let overrides = items.flatMap { item in (item.object ?? JSONObject()).map { (path: $0.key, value: $0.value) } }
+        let read = try SweepJobSpec.readingSweepFile(document, path: requireString(path, "path"), overrides: overrides)
+        let answer: JSONObject = ["document": .object(read.document), "warnings": .array(read.warnings.map(JSONValue.string))]
+        try output(JSONValue.object(answer).jsonText, to: out)
+        return SK_OK
+    }
+}
+
+@_cdecl("sk_command_upgrade")
+public func skCommandUpgrade(_ command: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
+    apiCall { () throws(SweepKitError) in
+        let text = try requireString(command, "command")
+        let upgraded = CommandTemplate.upgradingSingleBracePlaceholders(in: text)
+        let warnings: [JSONValue] = upgraded == nil ? [] : [.string(CommandTemplate.singleBraceWarning)]
+        try output(JSONValue.object(["command": .string(upgraded ?? text), "warnings": .array(warnings)]).jsonText, to: out)
+        return SK_OK
+    }
+}
+
 @_cdecl("sk_command_sweep_inputs")
 public func skCommandSweepInputs(_ command: UnsafePointer<CChar>?, _ namesJSON: UnsafePointer<CChar>?, _ out: CStringOut?) -> sk_status {
     apiCall { () throws(SweepKitError) in

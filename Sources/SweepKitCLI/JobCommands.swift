@@ -39,14 +39,18 @@ struct JobCreate: ParsableCommand {
     var file: String
     @Option(name: .shortAndLong, help: "The job's name (default: generated, e.g. quiet_kite_7xq2b9mhdw).")
     var name: String?
+    @Option(name: .customLong("set"), parsing: .upToNextOption,
+            help: "Set a value of the file before it is read, as the Azure CLI does: key=value with a dotted key (repeatable).")
+    var overrides: [String] = []
     @Flag(name: .shortAndLong, help: "Stream the sweep's progress until it ends; exit 0 only if it completed.")
     var stream = false
     @OptionGroup var workspace: WorkspaceOption
 
     func run() throws {
         try runReportingErrors {
-            let job = try SweepFile(path: file, name: name).job
+            let job = try SweepFile(path: file, name: name, overrides: overrides).job
             let spec = try workspace.value.submit(job)
+            printAdvice(spec.sweep)
             try EngineProcess.startDetached(workspace: workspace.value, name: spec.name)
             if stream {
                 let status = try JobStreamer(workspace: workspace.value, name: spec.name).follow()

@@ -41,14 +41,24 @@ struct ValidateCommand: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "The sweep YAML file.")
     var file: String
+    @Option(name: .customLong("set"), parsing: .upToNextOption,
+            help: "Set a value of the file before it is read, as the Azure CLI does: key=value with a dotted key (repeatable).")
+    var overrides: [String] = []
 
     func run() throws {
         try runReportingErrors {
-            let job = try SweepJobSpec(json: SweepFile(path: file).job)
+            let job = try SweepJobSpec(json: SweepFile(path: file, overrides: overrides).job)
             _ = try Sweep(spec: job.sweep)  // also creates the sampler: grid/space mismatches surface here
+            printAdvice(job.sweep)
             print(job.json.jsonText)
         }
     }
+}
+
+/// The engine's advice about a valid sweep (log-scale bounds that look like values, Azure's
+/// Bayesian recommendations), as warnings on stderr.
+func printAdvice(_ spec: SweepSpec) {
+    for note in spec.advice { FileHandle.standardError.write(Data("sweepkit: warning: \(note)\n".utf8)) }
 }
 
 struct SampleCommand: ParsableCommand {

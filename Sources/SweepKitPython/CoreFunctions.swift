@@ -250,6 +250,26 @@ enum CoreFunctions {
         pairCall(args, nargs, "job_file_resolve") { sk_job_file_resolve($0, $1, $2) }
     }
 
+    /// `job_file_read(document_json, path, overrides_json)` → {"document": ..., "warnings": [...]}.
+    static let jobFileRead: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 3, "job_file_read"), let args, let document = utf8Argument(args[0], "document_json"),
+            let path = utf8Argument(args[1], "path"), let overrides = utf8Argument(args[2], "overrides_json")
+        else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { sk_job_file_read(document, path, overrides, &out) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
+    /// `command_upgrade(command)` → {"command": ..., "warnings": [...]}.
+    static let commandUpgrade: Fast = { _, args, nargs in
+        guard checkArgumentCount(nargs, 1, "command_upgrade"), let args, let command = utf8Argument(args[0], "command") else { return nil }
+        var out: UnsafeMutablePointer<CChar>?
+        let status = withoutGIL { sk_command_upgrade(command, &out) }
+        guard status == SK_OK else { return raiseLastError(status) }
+        return takeString(out)
+    }
+
     /// `job_stream(workspace, name, offset)` → the job's progress from `offset` (JSON).
     static let jobStream: Fast = { _, args, nargs in
         guard checkArgumentCount(nargs, 3, "job_stream"), let args else { return nil }

@@ -41,6 +41,8 @@ public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
         ("params_flatten", CoreFunctions.paramsFlatten, "Parameters with nested mappings flattened to dotted names: (params_json) -> JSON."),
         ("command_sweep_inputs", CoreFunctions.commandSweepInputs, "${{inputs.x}} -> ${{search_space.x}} for swept x: (command, names_json) -> str."),
         ("job_file_resolve", CoreFunctions.jobFileResolve, "A sweep YAML document with its paths resolved: (document_json, path) -> JSON."),
+        ("job_file_read", CoreFunctions.jobFileRead, "A sweep YAML document as a job takes it: (document_json, path, overrides_json) -> JSON {document, warnings}."),
+        ("command_upgrade", CoreFunctions.commandUpgrade, "Single-brace placeholders upgraded to ${{...}}: (command) -> JSON {command, warnings}."),
         ("job_stream", CoreFunctions.jobStream, "A job's progress from a log offset: (workspace, name, offset) -> JSON."),
     ]
     let methods = UnsafeMutablePointer<PyMethodDef>.allocate(capacity: functions.count + 1)

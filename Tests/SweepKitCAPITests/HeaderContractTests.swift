@@ -155,4 +155,32 @@ final class HeaderContractTests: XCTestCase {
         XCTAssertEqual(sk_job_file_resolve(#"{"type": "command"}"#, "/x.yml", &out), SK_INVALID)
         XCTAssertTrue(lastError().contains("Unsupported job type"), lastError())
     }
+
+    func testSweepFilesAreReadWithOverridesAndWarnings() throws {
+        var out: UnsafeMutablePointer<CChar>?
+        let document = #"{"type": "sweep", "trial": {"code": "../src", "command": "python t.py {search_space.x}"}, "limits": {"max_total_trials": 5}}"#
+        let overrides = #"[{"limits.max_total_trials": 9, "trial.code": "src"}, {"tags.team": "a"}]"#
+        XCTAssertEqual(sk_job_file_read(document, "/work/jobs/sweep.yml", overrides, &out), SK_OK, lastError())
+        let answer = try XCTUnwrap(try json(take(out)) as? [String: Any])
+        let read = try XCTUnwrap(answer["document"] as? [String: Any])
+        XCTAssertEqual((read["trial"] as? [String: Any])?["code"] as? String, "/work/jobs/src")
+        XCTAssertEqual((read["trial"] as? [String: Any])?["command"] as? String, "python t.py ${{search_space.x}}")
+        XCTAssertEqual((read["limits"] as? [String: Any])?["max_total_trials"] as? Int, 9)
+        XCTAssertEqual((read["tags"] as? [String: Any])?["team"] as? String, "a")
+        XCTAssertEqual(answer["warnings"] as? [String], ["trial.command: Use of {} for parameters is deprecated, instead use ${{}}."])
+        XCTAssertEqual(sk_job_file_read(document, "/x.yml", #"{"limits.max_total_trials": 9}"#, &out), SK_INVALID)
+        XCTAssertEqual(sk_job_file_read(document, "/x.yml", #"[{"trial.command.x": 1}]"#, &out), SK_INVALID)
+        XCTAssertTrue(lastError().contains("Cannot use '--set' on properties defined by reference strings"), lastError())
+    }
+
+    func testSingleBracePlaceholdersAreUpgradedByTheEngine() throws {
+        var out: UnsafeMutablePointer<CChar>?
+        XCTAssertEqual(sk_command_upgrade("python t.py {inputs.a} ${{ search_space.b }}", &out), SK_OK, lastError())
+        XCTAssertEqual(try json(take(out)) as? NSDictionary, [
+            "command": "python t.py ${{inputs.a}} ${{ search_space.b }}",
+            "warnings": ["Use of {} for parameters is deprecated, instead use ${{}}."]])
+        XCTAssertEqual(sk_command_upgrade("python t.py ${{inputs.a}}", &out), SK_OK, lastError())
+        XCTAssertEqual(try json(take(out)) as? NSDictionary, ["command": "python t.py ${{inputs.a}}", "warnings": []])
+        XCTAssertEqual(sk_command_upgrade(nil, &out), SK_MISUSE)
+    }
 }

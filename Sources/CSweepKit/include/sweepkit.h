@@ -208,6 +208,22 @@ sk_status sk_job_trials(const char *workspace, const char *name, sk_table_format
  * `compute: azureml:x` as x, as `sweepkit job create --file` does. */
 sk_status sk_job_file_resolve(const char *document_json, const char *path, char **out_json);
 
+/* A sweep YAML document (as JSON) read from the file at `path`, as `sweepkit job create --file
+ * --set ...` reads it: `overrides_json`, a JSON list of {"dotted.path": value} objects (the Azure
+ * ML SDK's load_job(params_override=...); "[]" for none), is applied to the document as written;
+ * then `type: sweep` is checked, the `sweepkit.*` extension properties SweepKit's dump writes are
+ * read back, deprecated single-brace placeholders in trial.command are upgraded to ${{...}},
+ * relative paths (trial.code, local inputs, a local environment, plugins) are made absolute
+ * against the file's folder, and what only an Azure ML workspace can resolve (an `azureml:` code
+ * or data asset, a datastore) is SK_INVALID naming the field. *out_json is
+ * {"document": {...}, "warnings": ["...", ...]}. */
+sk_status sk_job_file_read(const char *document_json, const char *path, const char *overrides_json, char **out_json);
+
+/* A trial command with its deprecated single-brace placeholders ({inputs.x}, {outputs.x},
+ * {search_space.x}) written ${{...}}, as the Azure ML SDK upgrades them before it submits a job:
+ * *out_json is {"command": "...", "warnings": [...]}, with Azure's warning when one was upgraded. */
+sk_status sk_command_upgrade(const char *command, char **out_json);
+
 /* A trial command for a sweep over some of a command's inputs: each ${{inputs.x}} (spaces inside
  * the braces allowed) whose x is in `names_json` (a JSON list) becomes ${{search_space.x}}. */
 sk_status sk_command_sweep_inputs(const char *command, const char *names_json, char **out_json);

@@ -5,6 +5,7 @@ a search-space expression); `.sweep(...)` turns it into a SweepJob. Unlike the A
 Command keeps its `experiment_name` and `.sweep()` keeps the Command's timeout as `trial_timeout`.
 """
 import copy
+import os
 import warnings
 from typing import Any, Dict, Optional
 
@@ -29,10 +30,42 @@ class Input:
         self.description = description
 
     def _to_spec(self) -> dict:
-        return {"type": self.type, "path": self.path}
+        """The engine's form: a literal input (`Input(type="integer", default=42)`) by its type and
+        default, which the engine checks and reads as the value 42; a data input by its type,
+        path (a local path made absolute, against the current directory) and mode."""
+        if self.type in LITERAL_INPUT_TYPES:
+            return {"type": self.type, "default": self.default}
+        spec = {"type": self.type, "path": absolute_local_path(self.path) if isinstance(self.path, str) else self.path}
+        if self.mode is not None:
+            spec["mode"] = self.mode
+        return spec
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Input):
+            return NotImplemented
+        return (self.type, self.path, self.mode, self.default) == (other.type, other.path, other.mode, other.default)
 
     def __repr__(self) -> str:
+        if self.type in LITERAL_INPUT_TYPES:
+            return f"Input(type={self.type!r}, default={self.default!r})"
         return f"Input(type={self.type!r}, path={self.path!r})"
+
+
+#: Input types whose value is a literal rather than data at a path.
+LITERAL_INPUT_TYPES = ("integer", "number", "string", "boolean")
+
+
+def is_local_path(path: str) -> bool:
+    """False for a URL (`https://...`, `wasbs://...`) and for Azure ML references (`azureml:...`)."""
+    scheme, separator, _ = path.partition("://")
+    if separator and scheme and all(c.isalnum() or c in "+-." for c in scheme):
+        return False
+    return not path.startswith("azureml:")
+
+
+def absolute_local_path(path: str) -> str:
+    """A local path made absolute against the current directory; URLs and references as they are."""
+    return os.path.abspath(path) if is_local_path(path) else path
 
 
 class Output:
@@ -44,6 +77,14 @@ class Output:
         self.path = path
         self.mode = mode
         self.description = description
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Output):
+            return NotImplemented
+        return (self.type, self.path, self.mode) == (other.type, other.path, other.mode)
+
+    def __repr__(self) -> str:
+        return f"Output(type={self.type!r}" + (f", path={self.path!r})" if self.path is not None else ")")
 
 
 class UnexpectedKeywordError(UserErrorException, TypeError):
@@ -84,6 +125,7 @@ class Command:
         self.experiment_name = experiment_name
         self.timeout = timeout
         self.resources = kwargs.get("resources")
+        self.distribution = kwargs.get("distribution")
 
     def __call__(self, *args: Any, **kwargs: Any) -> "Command":
         if args:

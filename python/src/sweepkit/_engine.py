@@ -211,9 +211,20 @@ def job_stream(workspace: str, name: str, offset: int) -> dict:
     return json.loads(_core.job_stream(workspace, name, offset))
 
 
-def job_file_resolve(document: dict, path: str) -> dict:
-    """A sweep YAML document read from `path`, its paths resolved against the file's folder."""
-    return json.loads(_core.job_file_resolve(dumps(document, path), path))
+def job_file_read(document: Any, path: str, overrides: List[Dict[str, Any]]) -> Tuple[dict, List[str]]:
+    """A sweep YAML document read from `path`, as a job takes it: `overrides` (Azure's
+    `params_override`, `[{"dotted.path": value}, ...]`) applied, the `sweepkit.*` extension
+    properties read back, single-brace placeholders upgraded, paths resolved against the file's
+    folder; and the engine's warnings about it."""
+    answer = json.loads(_core.job_file_read(dumps(document, path), path, dumps(list(overrides), "params_override")))
+    return answer["document"], answer["warnings"]
+
+
+def command_upgrade(command: str) -> Tuple[str, List[str]]:
+    """`command` with its deprecated single-brace placeholders (`{inputs.x}`) written `${{inputs.x}}`,
+    and Azure's warning when there were any."""
+    answer = json.loads(_core.command_upgrade(command))
+    return answer["command"], answer["warnings"]
 
 
 def command_sweep_inputs(command: str, names: List[str]) -> str:

@@ -1,4 +1,5 @@
 """`SweepJob`, as in `azure.ai.ml.sweep`: the description of a sweep over a command trial."""
+import warnings
 from typing import Any, Dict, List, Optional, Union
 
 from ..exceptions import ValidationException
@@ -23,7 +24,7 @@ class SweepJob:
                  experiment_name: Optional[str] = None, identity: Any = None,
                  inputs: Optional[Dict] = None, outputs: Optional[Dict] = None,
                  compute: Optional[str] = None, limits: Optional[SweepJobLimits] = None,
-                 sampling_algorithm: Optional[Union[str, SamplingAlgorithm]] = None,
+                 sampling_algorithm: Optional[Union[str, Dict[str, Any], SamplingAlgorithm]] = None,
                  search_space: Optional[Dict[str, Any]] = None, objective: Optional[Objective] = None,
                  trial: Any = None, early_termination: Optional[EarlyTerminationPolicy] = None,
                  queue_settings: Any = None, resources: Any = None, **kwargs: Any) -> None:
@@ -53,14 +54,14 @@ class SweepJob:
     # --- attributes with the Azure SDK's checks -------------------------------------------------
 
     @property
-    def sampling_algorithm(self) -> Optional[Union[str, SamplingAlgorithm]]:
-        """How trials are chosen: a name (`"random"`, `"grid"`, `"bayesian"`, a plugin's) or a
-        SamplingAlgorithm; None means random sampling."""
+    def sampling_algorithm(self) -> Optional[Union[str, Dict[str, Any], SamplingAlgorithm]]:
+        """How trials are chosen: a name (`"random"`, `"grid"`, `"bayesian"`, a plugin's), a
+        SamplingAlgorithm, or the YAML form `{"type": "tpe", "seed": 1}`; None means random sampling."""
         return self._sampling_algorithm
 
     @sampling_algorithm.setter
-    def sampling_algorithm(self, value: Optional[Union[str, SamplingAlgorithm]]) -> None:
-        if value is not None and not isinstance(value, (str, SamplingAlgorithm)):
+    def sampling_algorithm(self, value: Optional[Union[str, Dict[str, Any], SamplingAlgorithm]]) -> None:
+        if value is not None and not isinstance(value, (str, dict, SamplingAlgorithm)):
             raise ValidationException(f"unsupported sampling algorithm: {value!r}")
         self._sampling_algorithm = value
 
@@ -159,11 +160,23 @@ def _default_experiment_name() -> str:
     return os.path.basename(os.path.abspath(".")).replace(" ", "") or "Default"
 
 
-def _trial_to_spec(trial) -> dict:
+def upgraded_command(command: Any, stacklevel: int = 4) -> Any:
+    """`command` with deprecated single-brace placeholders (`{inputs.x}`) written `${{inputs.x}}`,
+    with the Azure ML SDK's warning, as the SDK does before it submits a job."""
+    if not isinstance(command, str):
+        return command
+    from .. import _engine
+    upgraded, messages = _engine.command_upgrade(command)
+    for message in messages:
+        warnings.warn(message, FutureWarning, stacklevel=stacklevel)
+    return upgraded
+
+
+def _trial_to_spec(trial: Any) -> dict:
     if trial is None:
         raise ValidationException("trial: Missing data for required field: the command each trial runs")
     command = getattr(trial, "command", None) if not isinstance(trial, dict) else trial.get("command")
-    spec = {"command": command}
+    spec = {"command": upgraded_command(command, stacklevel=5)}
     for key in ("code", "environment", "environment_variables"):
         value = getattr(trial, key, None) if not isinstance(trial, dict) else trial.get(key)
         if value:
@@ -172,10 +185,15 @@ def _trial_to_spec(trial) -> dict:
 
 
 def _inputs_to_spec(inputs: dict) -> dict:
+    from .._builders import LITERAL_INPUT_TYPES, absolute_local_path
     out = {}
     for key, value in (inputs or {}).items():
         to_spec = getattr(value, "_to_spec", None)
-        out[key] = to_spec() if callable(to_spec) else value
+        if callable(to_spec):
+            value = to_spec()
+        elif isinstance(value, dict) and isinstance(value.get("path"), str) and value.get("type") not in LITERAL_INPUT_TYPES:
+            value = {**value, "path": absolute_local_path(value["path"])}
+        out[key] = value
     return out
 
 
