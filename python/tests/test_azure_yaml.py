@@ -184,7 +184,13 @@ def test_sweepkit_extensions_are_properties_azure_ml_accepts(project):
     assert "sweepkit.search_space.lr" not in document["properties"]
     assert document["early_termination"] == {"type": "truncation_selection", "delay_evaluation": 0, "evaluation_interval": 0,
                                              "truncation_percentage": 20}
+    job.set_resources(instance_count=2, cpus=2, memory="4G")
+    job.dump(path)
+    document = yaml.safe_load(path.read_text())
+    assert document["resources"] == {"instance_count": 2}
+    assert json.loads(document["properties"]["sweepkit.resources"]) == {"instance_count": 2, "cpus": 2, "memory": "4G"}
     reloaded = load_job(path)
+    assert reloaded.resources == {"instance_count": 2, "cpus": 2, "memory": "4G"}
     assert reloaded.sampling_algorithm == {"type": "tpe", "seed": 1}
     assert reloaded.search_space == job.search_space and list(reloaded.search_space) == ["flag", "shape", "lr"]
     assert reloaded.early_termination == job.early_termination and reloaded.properties == {}

@@ -14,7 +14,8 @@ extension SweepJobSpec {
     /// sampler, `exclude_finished_jobs`, ...), as JSON text. `sweepkit.search_space.<name>`
     /// replaces one parameter's expression. They are how `SweepJob.dump` writes SweepKit's
     /// extensions so that the Azure ML SDK still loads the file (README, "Azure ML round trip").
-    public static let extensionProperties = ["sweepkit.sampling_algorithm", "sweepkit.early_termination", "sweepkit.plugins"]
+    public static let extensionProperties = ["sweepkit.sampling_algorithm", "sweepkit.early_termination", "sweepkit.resources",
+                                             "sweepkit.plugins"]
     public static let extensionSearchSpacePrefix = "sweepkit.search_space."
 
     /// A sweep YAML document (Azure CLI v2, `type: sweep`) read from the file at `path`, as a job

@@ -21,7 +21,7 @@ from .sweep._policies import EarlyTerminationPolicy
 from .sweep._sampling import SamplingAlgorithm
 from .sweep._search_space import SweepDistribution, converted
 from .sweep._spec import early_termination_to_spec, sampling_algorithm_to_spec
-from .sweep._sweep_job import SweepJob, _algorithm_from_spec, _policy_from_spec, upgraded_command
+from .sweep._sweep_job import SweepJob, _algorithm_from_spec, _policy_from_spec, _resources_to_spec, upgraded_command
 
 SCHEMA = "https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json"
 
@@ -39,6 +39,9 @@ _POLICY_KEYS = {"bandit": ("type", "delay_evaluation", "evaluation_interval", "s
                 "truncation_selection": ("type", "delay_evaluation", "evaluation_interval", "truncation_percentage")}
 # SweepKit's policy keys at their default value are left out rather than kept as an extension.
 _POLICY_DEFAULTS = {"exclude_finished_jobs": False}
+# Azure's keys of a job's resources (SweepKit's own are cpus, gpus and memory).
+_RESOURCE_KEYS = ("instance_type", "instance_count", "locations", "properties", "docker_args", "shm_size",
+                  "max_instance_count")
 
 
 def _yaml() -> Any:
@@ -287,6 +290,15 @@ def _azure_document(job: SweepJob, folder: Optional[str]) -> Tuple[Dict[str, Any
     limits = job.limits._to_spec() if isinstance(job.limits, SweepJobLimits) else dict(job.limits or {})
     # Azure's schema requires max_total_trials; 1000 is its documented default, and SweepKit's.
     document["limits"] = {"max_total_trials": limits.pop("max_total_trials", None) or 1000, **limits}
+    resources = _resources_to_spec(job.resources or getattr(job.trial, "resources", None))
+    if resources:
+        visible = {key: value for key, value in resources.items() if key in _RESOURCE_KEYS}
+        if visible:
+            document["resources"] = visible
+        if visible != resources:
+            extensions["sweepkit.resources"] = resources
+            notes.append("resources: Azure ML reads them without "
+                         + ", ".join(key for key in resources if key not in _RESOURCE_KEYS))
     libraries = loaded_plugin_libraries()
     if libraries:
         extensions["sweepkit.plugins"] = [_relative(library, folder) for library in libraries]
@@ -337,9 +349,8 @@ def _trial_document(trial: Any, folder: Optional[str], notes: List[str]) -> Dict
     variables = attribute("environment_variables")
     if variables:
         document["environment_variables"] = dict(variables)
-    for key in ("distribution", "resources"):
-        if attribute(key):
-            document[key] = attribute(key)
+    if attribute("distribution"):
+        document["distribution"] = attribute("distribution")
     return document
 
 
