@@ -17,6 +17,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // The MLflow REST store's HTTP stack (https, keep-alive, timeouts); the runner's alone, so
+        // the Python extension does not carry it.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // JSON with ordered keys: shared by the engine and by plugins (which must not link the engine).
@@ -28,7 +33,12 @@ let package = Package(
         // What a sweep job is, and all the C API needs of one: spec, journal, report, workspace.
         .target(name: "SweepKitJobs", dependencies: ["SweepKit", "SweepKitPlatform"]),
         // What only the engine process needs: scheduling, trial launchers, MLflow stores.
-        .target(name: "SweepKitRunner", dependencies: ["SweepKit", "SweepKitJobs", "SweepKitPlatform"]),
+        .target(name: "SweepKitRunner", dependencies: [
+            "SweepKit", "SweepKitJobs", "SweepKitPlatform",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .target(name: "CSweepKit"),
         // What plugin authors import: Swift protocols over the C plugin vtable of sweepkit.h.
         .target(name: "SweepPluginKit", dependencies: ["CSweepKit", "SweepKitJSON"]),
@@ -50,6 +60,12 @@ let package = Package(
         .executableTarget(name: "swift-quickstart", dependencies: ["SweepKit"], path: "examples/swift-quickstart"),
         .testTarget(name: "SweepKitTests", dependencies: ["SweepKit"]),
         .testTarget(name: "SweepKitJobsTests", dependencies: ["SweepKit", "SweepKitJobs", "SweepKitRunner", "SweepKitPlatform"]),
+        // The MLflow stores' contracts (SQLite schemas of MLflow 2.9 to 3.x in Schemas/) and HTTP settings.
+        .testTarget(
+            name: "SweepKitTrackingTests",
+            dependencies: ["SweepKit", "SweepKitRunner", "SweepKitPlatform",
+                           .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            exclude: ["Schemas"]),
         .testTarget(name: "SweepKitCAPITests", dependencies: ["CSweepKit", "SweepKitCAPI"]),
         // The YAML reader, the limits end to end, and the replay of every input the fuzzers kept.
         .testTarget(

@@ -300,7 +300,12 @@ public final class SweepJobRunner {
     /// the trial's process ended on its own, the points it logged last are recorded in its curve
     /// without a decision: a trial that finished before the engine read its end is not stopped.
     func readMetrics(_ trial: inout RunningTrial, afterExit: Bool = false) throws(SweepKitError) {
-        let points = try store.newMetricPoints(runID: trial.runID, key: spec.sweep.primaryMetric, cursor: &trial.cursor)
+        // While the trial runs, a store that is briefly away (a tracking server restarting) gives
+        // nil and a later read catches up; after its exit, every point must be read.
+        guard let points = afterExit
+            ? try store.newMetricPoints(runID: trial.runID, key: spec.sweep.primaryMetric, cursor: &trial.cursor)
+            : try store.pollMetricPoints(runID: trial.runID, key: spec.sweep.primaryMetric, cursor: &trial.cursor)
+        else { return }
         trial.history += points
         guard trial.stopReason == nil else { return }
         if afterExit {
@@ -383,6 +388,11 @@ public final class SweepJobRunner {
         try recorder.record(.trialEnded(TrialEnd(number: number, state: outcome.state, value: outcome.value, message: outcome.message,
                                                  exit: exit, metrics: metrics, history: history)))
         let best = recorder.state.bestNumber
+        if let best, best == number, best != previousBest, let value = outcome.value, !parentRunID.isEmpty {
+            // The parent run shows the best value so far (step: trials ended).
+            try store.logMetric(runID: parentRunID, key: spec.sweep.primaryMetric, value: value,
+                                step: recorder.state.trials.filter { $0.state != .running }.count)
+        }
         var line = "\(name) \(outcome.state.rawValue)"
         if let value = outcome.value { line += ": \(spec.sweep.primaryMetric)=\(CommandTemplate.pythonRepr(value))" }
         if let best, best == number, best != previousBest { line += " (best so far)" }
@@ -398,7 +408,11 @@ public final class SweepJobRunner {
         let best = recorder.state.best
         if !parentRunID.isEmpty {
             var tags = [("sweepkit.status", status.rawValue), ("sweepkit.reason", reason)]
-            if let best, !best.runID.isEmpty { tags.append(("best_child_run_id", best.runID)) }
+            if let best, !best.runID.isEmpty {
+                tags.append(("best_child_run_id", best.runID))
+                // ...and the best trial's params, under their own names (MLflow params never change: logged once, at the end).
+                try? store.logParams(runID: parentRunID, params: best.flatParams.map { ($0.key, CommandTemplate.format($0.value) ?? "") })
+            }
             try? store.finishRun(runID: parentRunID, status: status == .completed ? .finished : status == .failed ? .failed : .killed,
                                  tags: tags)
         }

@@ -28,6 +28,8 @@ final class SQLiteDatabase {
     private let library: SQLiteLibrary
     private var handle: OpaquePointer?
     let path: String
+    /// Statements run so far (for the metric-load benchmark).
+    private(set) var statements = 0
 
     init(path: String, readOnly: Bool = false) throws(SweepKitError) {
         library = try SQLiteLibrary.shared()
@@ -47,6 +49,7 @@ final class SQLiteDatabase {
     /// Runs `sql` with `bindings` and returns every row.
     @discardableResult
     func query(_ sql: String, _ bindings: [Value] = []) throws(SweepKitError) -> [[Value]] {
+        statements += 1
         var statement: OpaquePointer?
         guard library.prepare(handle, sql, -1, &statement, nil) == 0, let statement else {
             throw failure("prepare", sql)
@@ -77,6 +80,15 @@ final class SQLiteDatabase {
             })
         }
         return rows
+    }
+
+    /// Why `sql` does not compile against this database's schema (a missing table or column, an
+    /// ON CONFLICT target that is no unique key), or nil when it does. Nothing is run.
+    func compileError(_ sql: String) -> String? {
+        var statement: OpaquePointer?
+        let status = library.prepare(handle, sql, -1, &statement, nil)
+        defer { if let statement { _ = library.finalize(statement) } }
+        return status == 0 && statement != nil ? nil : String(cString: library.errmsg(handle))
     }
 
     func transaction<T>(_ body: () throws(SweepKitError) -> T) throws(SweepKitError) -> T {
