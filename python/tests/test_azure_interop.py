@@ -4,7 +4,7 @@ The Azure ML SDK (`azure-ai-ml`, pinned in scripts/azure-venv) runs from its own
 `.venv-azure` (created once by that script, git-ignored), in one subprocess
 (azure_interop/azure_side.py); it is never imported here. Checked:
 
-- SweepKit → Azure: a generated matrix of sweep jobs (azure_interop/matrix.py: every sampling
+- SweepKit → Azure: the README's example and a generated matrix of sweep jobs (azure_interop/matrix.py: every sampling
   algorithm and policy, every expression, literal and data inputs, environments with and without
   `azureml:`, code folders and files, computes, limits) is built with sweepkit, dumped into a
   folder of its own, and loaded with `azure.ai.ml.load_job`: the same search space, algorithm,
@@ -12,7 +12,7 @@ The Azure ML SDK (`azure-ai-ml`, pinned in scripts/azure-venv) runs from its own
   in DELIBERATE. SweepKit reads its own dumps back unchanged.
 - Azure → SweepKit: the same matrix built with azure.ai.ml and dumped by it, and the sweep files
   in azure_yaml/ (written the way Azure's documentation and examples write them, in both
-  placeholder forms), loaded by both SDKs: SweepKit's job means what Azure's does, or, where the
+  placeholder forms) and examples/sweep.yml, loaded by both SDKs: SweepKit's job means what Azure's does, or, where the
   file needs the Azure ML service, SweepKit says which field.
 
 SWEEPKIT_SKIP_AZURE=1 skips these tests (no network to create the virtualenv).
@@ -85,7 +85,7 @@ def interop(azure_python, tmp_path_factory):
                 ours[recipe["id"]] = {"file": str(dump), "original": canonical(job, str(project), upgrade)}
     finally:
         os.chdir(cwd)
-    corpus = sorted(str(path) for path in CORPUS.glob("*.yml"))
+    corpus = sorted(str(path) for path in CORPUS.glob("*.yml")) + [str(REPO / "examples" / "sweep.yml")]
     manifest = {"project": str(project), "azure_dumps": str(root / "azure-dumps"), "recipes": jobs,
                 "files": [entry["file"] for entry in ours.values()] + corpus}
     (root / "manifest.json").write_text(json.dumps(manifest))
@@ -154,7 +154,8 @@ def test_every_azure_dump_loads_in_sweepkit_with_the_same_meaning(interop):
     ids = lambda cut: {r["id"] for r in interop["recipes"] if cut(input_kinds(r))}  # noqa: E731
     assert set(azure_cannot_reload) == ids(lambda kinds: "integer" in kinds)
     assert set(service_only) == ids(lambda kinds: bool(kinds - {"integer"}))
-    assert len(same) == MATRIX_SIZE - len(service_only) - len(azure_cannot_reload) >= MATRIX_SIZE // 3
+    assert len(same) == len(interop["recipes"]) - len(service_only) - len(azure_cannot_reload) >= MATRIX_SIZE // 3
+    assert "readme []" in same
     print(f"\nAzure → SweepKit (matrix): {len(same)} same meaning, {len(service_only)} need the Azure ML service "
           f"(the SDK's dump turned a local input into an azureml: reference), {len(azure_cannot_reload)} the SDK "
           f"cannot load itself")
@@ -180,5 +181,6 @@ def test_documentation_style_files_mean_the_same_to_both(interop, tmp_path):
 def test_timing_and_counts(interop):
     seconds = interop["azure"]["seconds"]
     print(f"\nazure-ai-ml subprocess: {seconds['subprocess']:.1f} s (import {seconds['import']:.1f} s); "
-          f"SweepKit → Azure: {MATRIX_SIZE} jobs; Azure → SweepKit: {MATRIX_SIZE} jobs and {len(interop['corpus'])} files")
+          f"SweepKit → Azure: {len(interop['recipes'])} jobs; Azure → SweepKit: {len(interop['recipes'])} jobs and "
+          f"{len(interop['corpus'])} files")
     assert seconds["subprocess"] < 300

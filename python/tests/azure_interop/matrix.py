@@ -76,10 +76,22 @@ LIMITS = [
 GOALS = [("accuracy", "maximize"), ("loss", "Minimize"), ("test-multi_logloss", "minimize")]
 
 
+# The README's example (examples/sweep_example.py), as its users write it.
+README_EXAMPLE: Dict[str, Any] = {
+    "id": "readme", "builder": "command", "command": "python train.py --regularization ${{inputs.reg_rate}}",
+    "code": "./src", "environment": "AzureML-sklearn-0.24-ubuntu18.04-py37-cpu@latest", "environment_variables": None,
+    "inputs": {"reg_rate": 0.01}, "search_space": {"reg_rate": ["Choice", [[0.01, 0.1, 1]]]}, "algorithm": "grid",
+    "policy": None, "objective": ("Accuracy", "Maximize"),
+    "limits": {"max_total_trials": 4, "max_concurrent_trials": 2, "timeout": 7200}, "compute": "aml-cluster",
+    "experiment_name": "sweep-example", "display_name": None, "description": None, "tags": None,
+}
+
+
 def recipes(count: int = 60) -> List[Dict[str, Any]]:
-    """`count` sweep jobs; dimension d of job i takes option (i * stride_d) mod n_d, with strides
-    prime to the sizes, so every option of every dimension appears and they combine variously."""
-    jobs = []
+    """The README's example and `count` generated sweep jobs; dimension d of job i takes option
+    (i * stride_d) mod n_d, with strides prime to the sizes, so every option of every dimension
+    appears and they combine variously."""
+    jobs = [README_EXAMPLE]
     for i in range(count):
         algorithm = ALGORITHMS[i % len(ALGORITHMS)]
         grid = algorithm == "grid" or (isinstance(algorithm, list) and algorithm[0] == "GridSamplingAlgorithm")
