@@ -64,15 +64,34 @@ def ray_request(address: str, path: str, body=None) -> dict:
         return json.loads(response.read())
 
 
+def ray_package(address: str) -> str:
+    """A one-file package uploaded as Ray's SDK does (PUT /api/packages/gcs/_ray_pkg_<hash>.zip)."""
+    import hashlib
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("noop.txt", f"{time.time()}\n")
+    data = buffer.getvalue()
+    name = f"_ray_pkg_{hashlib.md5(data).hexdigest()}.zip"
+    request = urllib.request.Request(f"{address}/api/packages/gcs/{name}", data=data, method="PUT",
+                                     headers={"Content-Type": "application/octet-stream"})
+    urllib.request.urlopen(request, timeout=60).read()
+    return f"gcs://{name}"
+
+
 def ray_baseline(address: str, trials: int, concurrency: int) -> float:
-    """POST no-op jobs (1 CPU each, as SweepKit submits them) and poll each one's status every 50 ms."""
+    """POST no-op jobs as SweepKit submits them (1 CPU each, a code package, variables of their
+    own, so each needs its own runtime environment) and poll each one's status every 50 ms."""
     tag = f"baseline-{int(time.time())}"
+    package = ray_package(address)
     pending, finished, submitted = set(), 0, 0
     start = time.monotonic()
     while finished < trials:
         while len(pending) < concurrency and submitted < trials:
             job = f"{tag}-{submitted}"
-            ray_request(address, "/api/jobs/", {"entrypoint": "true", "submission_id": job, "entrypoint_num_cpus": 1})
+            ray_request(address, "/api/jobs/", {"entrypoint": "true", "submission_id": job, "entrypoint_num_cpus": 1,
+                                                 "runtime_env": {"working_dir": package, "env_vars": {"TRIAL": job}}})
             pending.add(job)
             submitted += 1
         for job in list(pending):
@@ -118,7 +137,7 @@ def main() -> None:
     if args.kind == "slurm" and not os.environ.get("SLURM_CONF"):
         env = {**os.environ, "SLURMCTLD_PORT": str(free_port()), "SLURMD_PORT": str(free_port())}
         out = subprocess.run([str(REPO / "scripts" / "slurm-up"), str(folder / "slurm")], env=env, check=True,
-                             capture_output=True, text=True).stdout
+                             stdout=subprocess.PIPE, text=True).stdout
         os.environ["SLURM_CONF"] = out.strip().split("=", 1)[1]
         stop = [str(REPO / "scripts" / "slurm-down"), str(folder / "slurm")]
     address = args.ray_address
@@ -126,7 +145,7 @@ def main() -> None:
         env = {**os.environ, "RAY_DASHBOARD_PORT": str(free_port()), "RAY_GCS_PORT": str(free_port()),
                "RAY_CLIENT_PORT": str(free_port())}
         out = subprocess.run([str(REPO / "scripts" / "ray-up"), str(folder / "ray")], env=env, check=True,
-                             capture_output=True, text=True).stdout
+                             stdout=subprocess.PIPE, text=True).stdout
         address = out.strip().split("=", 1)[1]
         stop = [str(REPO / "scripts" / "ray-down"), str(folder / "ray")]
     try:

@@ -139,4 +139,36 @@ final class ComputeSchedulingTests: XCTestCase {
             }
         }
     }
+
+    func testANewSweepOnAClusterThatDoesNotAnswerFailsAtOnceNamingIt() throws {
+        let shared = "\(fixture.root)/shared"
+        try FileSystem.createDirectory(shared)
+        try fixture.workspace.createOrUpdateCompute(["name": "hpc", "type": "slurm", "shared_dir": .string(shared)])
+        try fixture.workspace.createOrUpdateCompute(["name": "ray", "type": "ray", "address": "http://127.0.0.1:1"])
+        // A Slurm whose controller is not there (port 1): squeue fails at once.
+        try FileSystem.writeAtomically("\(fixture.root)/dead.conf", """
+            ClusterName=dead
+            SlurmctldHost=localhost(127.0.0.1)
+            SlurmctldPort=1
+            MessageTimeout=1
+            AuthType=auth/none
+            CredType=cred/none
+            NodeName=localhost CPUs=1 State=UNKNOWN
+            PartitionName=p Nodes=localhost Default=YES
+
+            """)
+        setenv("SLURM_CONF", "\(fixture.root)/dead.conf", 1)
+        defer { unsetenv("SLURM_CONF") }
+        for compute in ["hpc", "ray"] {
+            let spec = try fixture.workspace.submit(JobFixture.gridJob(name: "down-\(compute)", values: [1], extra: [
+                "tracking_uri": "none", "compute": .string(compute)]))
+            XCTAssertThrowsError(try SweepJobRunner.run(workspace: fixture.workspace, name: spec.name, options: JobFixture.fastOptions))
+            let report = try fixture.workspace.report(spec.name)
+            XCTAssertEqual(report.status, .failed)
+            let reason = report.reason ?? ""
+            XCTAssertTrue(reason.contains(compute == "hpc" ? "Slurm does not answer here" : "the Ray dashboard http://127.0.0.1:1 does not answer")
+                              || reason.contains("squeue is not on PATH"), reason)
+            XCTAssertTrue(report.trials.isEmpty, "no trial was tried")
+        }
+    }
 }

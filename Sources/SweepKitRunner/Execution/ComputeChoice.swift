@@ -20,9 +20,12 @@ public struct ComputeChoice {
 
     /// The choice for `spec` in `workspace`. The compute is looked up each time an engine starts,
     /// and checked against the job again (it may have been registered or changed since the job
-    /// was submitted). `python` is the interpreter `python` means for the trials.
+    /// was submitted). `python` is the interpreter `python` means for the trials. A cluster that
+    /// does not answer is an error for a new sweep, not for a resumed one (its trials may be
+    /// running there, and are watched until it answers again).
     public static func forJob(_ spec: SweepJobSpec, workspace: Workspace, python: String) throws(SweepKitError) -> ComputeChoice {
         let paths = workspace.paths(spec.name)
+        let resuming = (try? workspace.report(spec.name).state.engineStarts).map { $0 > 0 } ?? false
         guard let compute = try workspace.computeTarget(of: spec) else {
             var notice: String?
             if let name = spec.compute, !["local", ""].contains(name.lowercased()) {
@@ -40,10 +43,13 @@ public struct ComputeChoice {
         case .local:
             return ComputeChoice(launcher: LocalComputeLauncher(compute: compute, resources: spec.resources, logs: paths.logs))
         case .ray:
-            return ComputeChoice(launcher: try RayJobsLauncher(compute: compute, spec: spec, python: python, workspaceRoot: workspace.root))
+            return ComputeChoice(launcher: try RayJobsLauncher(compute: compute, spec: spec, python: python, workspaceRoot: workspace.root,
+                                                               mustAnswer: !resuming))
         case .slurm:
             let shared = try SlurmLauncher.jobFolder(compute: compute, job: spec.name, workspaceRoot: workspace.root)
-            return ComputeChoice(launcher: SlurmLauncher(compute: compute), trialPaths: JobPaths(directory: shared))
+            let launcher = SlurmLauncher(compute: compute)
+            if !resuming { try launcher.checkAnswers() }
+            return ComputeChoice(launcher: launcher, trialPaths: JobPaths(directory: shared))
         }
     }
 }

@@ -51,7 +51,10 @@ final class RayJobsLauncher: TrialLauncher {
     private var lastAsked: [String: Double] = [:]
     var minimumPollSeconds = 0.15
 
-    init(compute: ComputeTarget, spec: SweepJobSpec, python: String, workspaceRoot: String) throws(SweepKitError) {
+    /// `mustAnswer`: the dashboard must answer now (a new sweep), else the engine starts anyway.
+    init(compute: ComputeTarget, spec: SweepJobSpec, python: String, workspaceRoot: String, mustAnswer: Bool = true)
+        throws(SweepKitError)
+    {
         guard let address = compute.address else {
             throw .validation(field: "compute", message: "the Ray compute '\(compute.name)' has no address")
         }
@@ -60,7 +63,7 @@ final class RayJobsLauncher: TrialLauncher {
         code = spec.trial.code
         codeExclusions = CodeSnapshot.exclusions(spec, workspaceRoot: workspaceRoot)
         dashboard = try RayDashboard(address: address, token: compute.token, python: python)
-        _ = try dashboard.version()
+        if mustAnswer { _ = try dashboard.version() }
         let cpus = spec.resources?.cpus ?? 1
         capacity = compute.maxInstances ?? dashboard.capacity(cpus: cpus, gpus: spec.resources?.gpus ?? 0)
     }

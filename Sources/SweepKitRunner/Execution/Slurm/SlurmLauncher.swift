@@ -73,6 +73,14 @@ final class SlurmLauncher: TrialLauncher {
         return folder
     }
 
+    /// Throws unless Slurm answers (its commands are here and its controller responds).
+    func checkAnswers() throws(SweepKitError) {
+        let result = try Self.run(["squeue", "--noheader", "--me", "--format=%i"])
+        guard result.status == 0 else {
+            throw .internalFailure("Slurm does not answer here (squeue exited \(result.status)): \(result.stderr.trimmingWhitespace)")
+        }
+    }
+
     // MARK: - TrialLauncher
 
     func launch(_ request: TrialLaunchRequest) throws(SweepKitError) -> LaunchedTrial {
