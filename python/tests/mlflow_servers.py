@@ -105,6 +105,8 @@ class MLflowServer:
                               f"admin_username = {self.credentials[0]}\nadmin_password = {password}\n"
                               "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
             self.environment["MLFLOW_AUTH_CONFIG_PATH"] = str(config)
+            # The basic-auth app's CSRF protection wants a fixed key.
+            self.environment["MLFLOW_FLASK_SERVER_SECRET_KEY"] = base64.b32encode(os.urandom(20)).decode()
         self.port = None
         self.process = None
         self.log_path = self.folder / "server.log"

@@ -1,110 +1,279 @@
-"""Against a real MLflow tracking server on 127.0.0.1: a sweep with MLFLOW_TRACKING_URI=http://...
-uses the REST store; and the server, pointed at the SQLite store the engine wrote, shows a sweep as
-a parent run with its trials nested (what `mlflow ui` displays)."""
+"""Sweeps against real MLflow tracking servers started here, on 127.0.0.1 (python/tests/mlflow_servers.py):
+
+- MLflow 2 (the newest 2.x) over TLS, with a certificate made by the test, and MLflow's basic-auth
+  app: the seed example, its trials logging with MLflow 2; credentials never reach a job file, a log
+  or a command line; a wrong password, an untrusted certificate give clear errors;
+- MLflow 3 (the newest 3.x): the seed example with trials logging through mlflow-skinny; the runs
+  view of MLflow 3's UI in a headless browser; the server killed and restarted mid-sweep (no metric
+  and no trial lost); a server that stays down fails the sweep, naming it.
+"""
 import json
 import os
+import re
 import shutil
-import socket
+import signal
 import subprocess
 import sys
+import threading
 import time
-import urllib.request
+from pathlib import Path
 
 import pytest
 
+from jobs_helpers import report, wait_for, write_code
+from mlflow_servers import (REPO, MLflowServer, command_lines_containing, ensure_envs, files_containing,
+                            parent_and_children, tags_of)
 from sweepkit import MLClient, command
 from sweepkit.sweep import Choice
 
-from jobs_helpers import wait_for, write_code
+EXAMPLE = REPO / "examples" / "sweep_example.py"
 
-TRIAL = """
+
+@pytest.fixture(scope="module")
+def envs():
+    return ensure_envs("mlflow2", "mlflow3", "skinny")
+
+
+@pytest.fixture(scope="module")
+def server2(envs, tmp_path_factory):
+    server = MLflowServer("mlflow2", tmp_path_factory.mktemp("mlflow2-server"), tls=True, auth=True).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def server3(envs, tmp_path_factory):
+    server = MLflowServer("mlflow3", tmp_path_factory.mktemp("mlflow3-server")).start()
+    yield server
+    server.stop()
+
+
+def clean_environment(**extra) -> dict:
+    """This process's environment without any MLflow setting, plus `extra`."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_") and k != "SWEEPKIT_PYTHON"}
+    environment.update(extra)
+    return environment
+
+
+def run_example(folder: Path, environment: dict, secrets=()) -> subprocess.CompletedProcess:
+    """The seed example as a user runs it; while it runs, no command line may show a secret."""
+    folder.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen([sys.executable, str(EXAMPLE)], cwd=folder, env=environment, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    leaks = []
+    if secrets:
+        stop = threading.Event()
+
+        def watch():
+            while not stop.is_set():
+                leaks.extend(command_lines_containing(secrets))
+                time.sleep(0.2)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+    try:
+        stdout, stderr = process.communicate(timeout=600)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        if secrets:
+            stop.set()
+            watcher.join(timeout=10)
+    assert not leaks, f"a command line shows a credential: {leaks[:3]}"
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def check_example_in_mlflow(server: MLflowServer, stdout: str):
+    """The example's sweep as MLflow shows it: a model-training experiment, the parent run with the
+    best trial's Accuracy and reg_rate, the trials nested under it."""
+    assert "Status: Completed" in stdout and stdout.count(": Completed Accuracy=") == 3, stdout
+    experiment = server.experiment("sweep-example")
+    assert tags_of(experiment)["mlflow.experimentKind"] == "custom_model_development"
+    runs = server.runs(experiment["experiment_id"])
+    parents, children = parent_and_children(runs)
+    assert len(parents) == 1 and len(children) == 3
+    parent = parents[0]
+    assert {tags_of(c["data"])["mlflow.parentRunId"] for c in children} == {parent["info"]["run_id"]}
+    assert {c["info"]["status"] for c in children} == {"FINISHED"} and parent["info"]["status"] == "FINISHED"
+    best_id = tags_of(parent["data"])["best_child_run_id"]
+    best = next(c for c in children if c["info"]["run_id"] == best_id)
+    # A trial's value is the best Accuracy it logged (any epoch); the parent shows the best of them.
+    values = {c["info"]["run_id"]: max(m["value"] for m in server.history(c["info"]["run_id"], "Accuracy")) for c in children}
+    parent_metrics = {m["key"]: m["value"] for m in parent["data"].get("metrics", [])}
+    assert parent_metrics["Accuracy"] == max(values.values()) == values[best_id]
+    parent_params = {p["key"]: p["value"] for p in parent["data"]["params"]}
+    best_params = {p["key"]: p["value"] for p in best["data"]["params"]}
+    assert parent_params["reg_rate"] == best_params["reg_rate"]
+    return experiment, parent, children
+
+
+# -- MLflow 2 over TLS with basic auth ------------------------------------------------------------
+
+def test_the_seed_example_over_tls_with_basic_auth_trials_on_mlflow2(server2, envs, tmp_path):
+    assert server2.version.startswith("2.") and server2.uri.startswith("https://")
+    user, password = server2.credentials
+    import base64
+    secrets = [password, base64.b64encode(f"{user}:{password}".encode()).decode()]
+    result = run_example(tmp_path, clean_environment(**server2.client_environment(), SWEEPKIT_PYTHON=envs["mlflow2"]),
+                         secrets=secrets)
+    assert result.returncode == 0, result.stdout + result.stderr
+    check_example_in_mlflow(server2, result.stdout)
+    # Job files, the journal, the engine's and the trials' logs, the report: no credential.
+    assert files_containing(tmp_path, secrets) == []
+    assert not any(secret in result.stdout + result.stderr for secret in secrets)
+
+
+def sweep_job(code: Path, experiment: str, trials: int = 2):
+    job = command(code=str(code), command="python trial.py ${{search_space.x}}").sweep(
+        primary_metric="loss", goal="minimize", sampling_algorithm="grid", search_space={"x": Choice(list(range(trials)))})
+    job.experiment_name = experiment
+    job.set_limits(max_total_trials=trials, max_concurrent_trials=trials)
+    return job
+
+
+def submit(tmp_path: Path, monkeypatch, environment: dict, job, timeout: float = 300.0) -> dict:
+    for key in [k for k in os.environ if k.startswith("MLFLOW_")]:
+        monkeypatch.delenv(key)
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    client = MLClient(workspace_dir=str(tmp_path / "ws"))
+    return wait_for(client, client.create_or_update(job).name, timeout=timeout)
+
+
+QUICK_TRIAL = """
     import sys, mlflow
-    x = float(sys.argv[1])
-    for step in range(2):
-        mlflow.log_metric("loss", (x - 2) ** 2 + step, step=step)
+    mlflow.log_metric("loss", float(sys.argv[1]))
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def test_a_wrong_password_and_an_untrusted_certificate_are_told_before_the_sweep(server2, envs, tmp_path, monkeypatch):
+    code = write_code(tmp_path / "src", **{"trial.py": QUICK_TRIAL})
+    wrong = {**server2.client_environment(), "MLFLOW_TRACKING_PASSWORD": "not-the-password-0451", "SWEEPKIT_PYTHON": envs["mlflow2"]}
+    report = submit(tmp_path / "a", monkeypatch, wrong, sweep_job(code, "refused"), timeout=120)
+    assert report["status"] == "Failed" and report["trials"] == []
+    assert server2.uri in report["reason"] and "MLFLOW_TRACKING_PASSWORD" in report["reason"], report["reason"]
+    assert files_containing(tmp_path / "a", ["not-the-password-0451"]) == []
+
+    untrusted = {k: v for k, v in server2.client_environment().items() if k != "MLFLOW_TRACKING_SERVER_CERT_PATH"}
+    report = submit(tmp_path / "b", monkeypatch, {**untrusted, "SWEEPKIT_PYTHON": envs["mlflow2"]}, sweep_job(code, "untrusted"),
+                    timeout=120)
+    assert report["status"] == "Failed" and report["trials"] == []
+    assert server2.uri in report["reason"] and "MLFLOW_TRACKING_SERVER_CERT_PATH" in report["reason"], report["reason"]
 
 
-def api(base, path, body=None):
-    request = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
+# -- MLflow 3 ---------------------------------------------------------------------------------------
+
+def test_the_seed_example_with_mlflow_skinny_trials_on_mlflow3(server3, envs, tmp_path):
+    assert server3.version.startswith("3.")
+    skinny = subprocess.run([envs["skinny"], "-c", "import importlib.util as u; print(u.find_spec('sqlalchemy') is None)"],
+                            capture_output=True, text=True, timeout=60)
+    assert skinny.stdout.strip() == "True", "the skinny environment must not have SQLAlchemy"
+    result = run_example(tmp_path, clean_environment(**server3.client_environment(), SWEEPKIT_PYTHON=envs["skinny"]))
+    assert result.returncode == 0, result.stdout + result.stderr
+    check_example_in_mlflow(server3, result.stdout)
 
 
-def start_server(store, folder):
-    """`mlflow server` on a SQLite store (it needs ~30 s to come up here). Started only after the
-    engine initialised the store: two first users of one SQLite file race MLflow's migrations."""
-    port = free_port()
-    mlflow = shutil.which("mlflow", path=os.path.dirname(sys.executable))
-    process = subprocess.Popen([mlflow, "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-                                "--backend-store-uri", store, "--default-artifact-root", str(folder / "artifacts")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    return f"http://127.0.0.1:{port}", process
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    pytest.fail("the UI test needs Debian's chromium: apt-get update && apt-get install -y chromium")
 
 
-def wait_healthy(base, process, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "mlflow server exited"
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError("mlflow server did not come up")
+def test_mlflow3_ui_shows_the_sweep_on_its_runs_view_with_the_trials_nested(server3, tmp_path):
+    """Headless Chromium renders MLflow 3's UI for the example's experiment (made by the previous
+    test). MLflow 3.17 opens an experiment on its GenAI / Model training switch, not on the
+    experiment's kind tag; on Model training, the experiment opens on its runs: one row, the sweep's
+    parent run, with its three trials nested under it (collapsed: four matching runs, one row)."""
+    experiment = server3.experiment("sweep-example")
+    assert tags_of(experiment)["mlflow.experimentKind"] == "custom_model_development"
+    parents, children = parent_and_children(server3.runs(experiment["experiment_id"]))
+    url = f"{server3.uri}/#/experiments/{experiment['experiment_id']}?workflowType=machine_learning"
+    result = subprocess.run(
+        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1600,1000", "--virtual-time-budget=30000",
+         "--dump-dom", url],
+        capture_output=True, text=True, timeout=300)
+    assert "</html>" in result.stdout, result.stderr[-2000:]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", result.stdout))
+    parent_name = tags_of(parents[0]["data"])["mlflow.runName"]
+    assert "Runs" in text and parent_name in text, text[-3000:]
+    assert "4 matching runs" in text, text[-3000:]
+    assert not any(tags_of(c["data"])["mlflow.runName"] in text for c in children), "the trials are not nested"
 
 
-def run_sweep(tmp_path, monkeypatch, tracking_uri, experiment):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
-    code = write_code(tmp_path / "src", **{"trial.py": TRIAL})
-    sweep_job = command(code=str(code), command="python trial.py ${{search_space.x}}").sweep(
-        primary_metric="loss", goal="minimize", sampling_algorithm="grid", search_space={"x": Choice([1, 2, 4])})
-    sweep_job.experiment_name = experiment
-    sweep_job.set_limits(max_total_trials=3, max_concurrent_trials=3)
+RESTART_TRIAL = """
+    import sys, time, mlflow
+    x = float(sys.argv[1])
+    for step in range(30):
+        mlflow.log_metric("loss", (x - 1) ** 2 + 1.0 / (step + 1), step=step)
+        time.sleep(0.2)
+"""
+
+
+def test_a_server_killed_and_restarted_mid_sweep_costs_no_metric_and_no_trial(server3, envs, tmp_path, monkeypatch):
+    code = write_code(tmp_path / "src", **{"trial.py": RESTART_TRIAL})
+    for key in [k for k in os.environ if k.startswith("MLFLOW_")]:
+        monkeypatch.delenv(key)
+    for key, value in {**server3.client_environment(), "SWEEPKIT_PYTHON": envs["skinny"]}.items():
+        monkeypatch.setenv(key, value)
     client = MLClient(workspace_dir=str(tmp_path / "ws"))
-    return wait_for(client, client.create_or_update(sweep_job).name, timeout=180)
+    name = client.create_or_update(sweep_job(code, "restarted", trials=3)).name
+    experiment_id = None
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:  # until every trial has logged a few points
+        try:
+            experiment_id = experiment_id or server3.experiment("restarted")["experiment_id"]
+            _, children = parent_and_children(server3.runs(experiment_id))
+            counts = [len(server3.history(c["info"]["run_id"], "loss")) for c in children]
+            if len(counts) == 3 and min(counts) >= 3:
+                break
+        except Exception:
+            pass
+        time.sleep(0.3)
+    else:
+        pytest.fail("the trials never logged")
+    server3.kill()
+    time.sleep(2)
+    server3.start(same_port=True)
+    report = wait_for(client, name, timeout=600)
+    assert report["status"] == "Completed", report.get("reason")
+    for trial in report["trials"]:
+        assert trial["status"] == "Completed" and trial["attempts"] == 1, trial
+        logged = [m["value"] for m in sorted(server3.history(trial["run_id"], "loss"), key=lambda m: m["step"])]
+        assert len(logged) == 30, trial
+        assert trial["metrics"]["loss.points"] == 30 and sorted(trial["history"]) == sorted(logged), trial
 
 
-def nested_runs(base, experiment):
-    experiment_id = api(base, f"/api/2.0/mlflow/experiments/get-by-name?experiment_name={experiment}")["experiment"]["experiment_id"]
-    runs = api(base, "/ajax-api/2.0/mlflow/runs/search", {"experiment_ids": [experiment_id], "max_results": 100})["runs"]
-    tags = [{t["key"]: t["value"] for t in r["data"].get("tags", [])} for r in runs]
-    parents = [r for r, t in zip(runs, tags) if "mlflow.parentRunId" not in t]
-    children = [(r, t) for r, t in zip(runs, tags) if "mlflow.parentRunId" in t]
-    return parents, children
+SLEEPING_TRIAL = """
+    import time
+    time.sleep(300)
+"""
 
 
-def test_the_ui_shows_a_sqlite_sweep_nested_and_a_rest_sweep_works(tmp_path, monkeypatch):
-    store = f"sqlite:///{tmp_path}/server.db"
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    sqlite_report = run_sweep(tmp_path / "a", monkeypatch, store, "written-by-sql")
-    assert sqlite_report["status"] == "Completed"
-    base, process = start_server(store, tmp_path)
-    try:
-        wait_healthy(base, process)
-        parents, children = nested_runs(base, "written-by-sql")
-        assert len(parents) == 1 and len(children) == 3
-        assert {t["mlflow.parentRunId"] for _, t in children} == {parents[0]["info"]["run_id"]}
-        assert {r["info"]["status"] for r, _ in children} == {"FINISHED"}
-
-        rest_report = run_sweep(tmp_path / "b", monkeypatch, base, "through-rest")
-        assert rest_report["status"] == "Completed", rest_report
-        assert [t["value"] for t in rest_report["trials"]] == [1.0, 0.0, 4.0]
-        assert rest_report["best_trial"]["params"] == {"x": 2}
-        parents, children = nested_runs(base, "through-rest")
-        assert len(parents) == 1 and len(children) == 3
-        best_tag = {t["key"]: t["value"] for t in parents[0]["data"]["tags"]}["best_child_run_id"]
-        assert best_tag == rest_report["best_trial"]["run_id"]
-    finally:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=60)
+def test_a_server_that_stays_down_fails_the_sweep_naming_it(server3, envs, tmp_path, monkeypatch):
+    """After MLflow's retry schedule (here shortened to 2 retries, backoff factor 1) the sweep
+    fails, its reason naming the server; the trials are stopped."""
+    code = write_code(tmp_path / "src", **{"trial.py": SLEEPING_TRIAL})
+    environment = {**server3.client_environment(), "SWEEPKIT_PYTHON": envs["skinny"],
+                   "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
+    for key in [k for k in os.environ if k.startswith("MLFLOW_")]:
+        monkeypatch.delenv(key)
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    client = MLClient(workspace_dir=str(tmp_path / "ws"))
+    name = client.create_or_update(sweep_job(code, "stays-down")).name
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if report(client, name).get("trial_counts", {}).get("Running") == 2:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the trials did not start")
+    server3.kill()
+    killed = time.monotonic()
+    ended = wait_for(client, name, timeout=240)
+    assert ended["status"] == "Failed", ended
+    assert server3.uri in ended["reason"] and "did not answer" in ended["reason"], ended["reason"]
+    assert time.monotonic() - killed < 120
+    assert {t["status"] for t in ended["trials"]} == {"Canceled"}
