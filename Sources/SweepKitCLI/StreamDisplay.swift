@@ -14,6 +14,13 @@ struct StreamDisplay {
 
     init(plain: Bool) {
         live = !plain && Self.terminalWantsLiveOutput()
+        if live {
+            // Ctrl-C leaves the shell's prompt on a line of its own, not after the progress line.
+            signal(SIGINT) { _ in
+                _ = write(STDOUT_FILENO, "\n", 1)
+                _exit(130)
+            }
+        }
     }
 
     static func terminalWantsLiveOutput(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {

@@ -44,6 +44,8 @@ public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
         ("job_file_read", CoreFunctions.jobFileRead, "A sweep YAML document as a job takes it: (document_json, path, overrides_json) -> JSON {document, warnings}."),
         ("command_upgrade", CoreFunctions.commandUpgrade, "Single-brace placeholders upgraded to ${{...}}: (command) -> JSON {command, warnings}."),
         ("job_stream", CoreFunctions.jobStream, "A job's progress from a log offset: (workspace, name, offset) -> JSON."),
+        ("job_report", ReportFunctions.jobReport, "Write a job's HTML report: (workspace, name, path_or_None) -> JSON."),
+        ("job_trials", ReportFunctions.jobTrials, "A job's trials as a table: (workspace, name, TABLE_JSON|TABLE_CSV|TABLE_TEXT) -> str."),
     ]
     let methods = UnsafeMutablePointer<PyMethodDef>.allocate(capacity: functions.count + 1)
     for (i, function) in functions.enumerated() {
@@ -71,6 +73,7 @@ public func PyInit__core() -> UnsafeMutablePointer<PyObject>? {
     // The enumerations of sweepkit.h that Python passes back (so it never writes their numbers).
     let constants: [(String, Int)] = [
         ("SPACE_WIRE", Int(SK_SPACE_WIRE.rawValue)), ("SPACE_YAML", Int(SK_SPACE_YAML.rawValue)),
+        ("TABLE_JSON", Int(SK_TABLE_JSON.rawValue)), ("TABLE_CSV", Int(SK_TABLE_CSV.rawValue)), ("TABLE_TEXT", Int(SK_TABLE_TEXT.rawValue)),
         ("ABI_VERSION", Int(SK_ABI_VERSION)), ("PLUGIN_ABI_VERSION", Int(SK_PLUGIN_ABI_VERSION)),
     ]
     for (name, value) in constants where PyModule_AddIntConstant(module, name, value) != 0 {

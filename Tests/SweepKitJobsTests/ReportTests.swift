@@ -78,7 +78,7 @@ final class ReportTests: XCTestCase {
             events.append(JournalEntry(time: 19_000, event: .trialStopping(number: 1, decision: decision)))
             events.append(end(1, .canceled, 0.4, [0.3, 0.4], decision.reason))
         }
-        if count > 2 { events.append(end(2, .failed, nil, [], "exited with code 1: ValueError, \"bad\"\n</script><script>alert(1)</script>")) }
+        if count > 2 { events.append(end(2, .failed, nil, [], "exited with code 1: ValueError, \"bad\"\n</script><script>alert(1)</script>\u{2028}")) }
         if count > 3 { events.append(end(3, .completed, 0.7, [0.6, 0.7, 0.7], nil)) }
         if ended, count > 4 { events.append(end(4, .canceled, nil, [], "canceled by the user")) }
         if ended { events.append(JournalEntry(time: 60_000, event: .sweepEnded(status: .completed, reason: "max_total_trials reached", engineCPUSeconds: 0.1))) }
@@ -158,13 +158,14 @@ final class ReportTests: XCTestCase {
         let dataStart = try XCTUnwrap(page.range(of: "<script type=\"application/json\" id=\"sweep-data\">"))
         let dataEnd = try XCTUnwrap(page.range(of: "</script>", range: dataStart.upperBound..<page.endIndex))
         let text = String(page[dataStart.upperBound..<dataEnd.lowerBound])
-        XCTAssertFalse(text.contains("<"), "the failed trial's '</script>' is escaped")
+        XCTAssertFalse(text.contains("<") || text.contains("\u{2028}"), "the failed trial's '</script>' is escaped")
         let data = try JSONValue(parsing: text.replacingOccurrences(of: "\\u003c", with: "<")).object ?? [:]
         XCTAssertEqual(data["best"], .int(0))
         XCTAssertEqual(data["trials"]?.object?["stop"]?.object?["1"]?.array?.first, .int(2))
         XCTAssertEqual(data["counts"]?.object?["Stopped"], .int(1))
         XCTAssertEqual(data["importance"]?.object?["parameters"], nil, "3 completed trials are too few")
         XCTAssertEqual(data["params"]?.array?.count, 5)
+        XCTAssertTrue(data["trials"]?.object?["msg"]?.object?["2"]?.string?.hasSuffix("</script>\u{2028}") ?? false)
     }
 
     func testAJobWithoutTrialsStillHasAPage() throws {

@@ -1,4 +1,5 @@
 """`MLClient` and its `jobs` operations, for this machine: `MLClient()` needs no arguments."""
+import csv
 import json
 import os
 import shutil
@@ -8,6 +9,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from . import _engine, _engine_process
 from ._compute import Compute, ComputeOperations, ComputePoller
+from ._progress import StreamDisplay, choose_mode
 from ._engine import FINISHED_JOB_STATUSES, STOPPED_JOB_STATUSES, JobStatus
 from .exceptions import JobException, UserErrorException, ValidationException
 from .sweep._sweep_job import SweepJob
@@ -119,27 +121,67 @@ class JobOperations:
             _engine_process.wait_until_running(self._workspace, name, process)
         return self.get(name)
 
-    def stream(self, name: str) -> None:
+    def stream(self, name: str, *, plain: Optional[bool] = None) -> None:
         """Prints the sweep's progress (trials started, completed, failed, canceled, best so far)
         until it ends, then the execution summary: the engine's text, as `sweepkit job stream`
-        prints it. A Failed sweep raises JobException."""
+        prints it. On a terminal a progress line (trials done of the total, running, best so far,
+        elapsed, time left) is redrawn under the lines; in a Jupyter notebook it is an updating
+        display; `plain=True`, `NO_COLOR` or output that is not a terminal give the plain lines
+        only. A Failed sweep raises JobException."""
         offset, first = 0, True
+        display = StreamDisplay(choose_mode(plain, sys.stdout), sys.stdout)
         try:
             while True:
                 progress = _engine.job_stream(self._workspace, name, offset)
-                sys.stdout.write((progress["header"] if first else "") + progress["text"])
-                sys.stdout.flush()
+                if first:
+                    sys.stdout.write(progress["header"])
+                display.show(progress["text"], progress.get("progress"), progress["over"])
                 offset, first = progress["offset"], False
                 if progress["over"]:
                     break
                 time.sleep(0.2)
         except KeyboardInterrupt:
+            display.close()
             raise JobException(
                 "The output streaming for the run interrupted.\nBut the run is still executing on the compute target. "
                 f"Cancel it with MLClient().jobs.begin_cancel({name!r}) or `sweepkit job cancel {name}`.") from None
         if progress["status"] == JobStatus.failed:
             report = self._report(name)
             raise JobException(f"Exception : \n {json.dumps({'status': report['status'], 'reason': report.get('reason')})} ")
+
+    def report(self, name: str, path: Optional[str] = None) -> str:
+        """Writes the sweep's report, one self-contained HTML file (no network needed to view it):
+        optimisation history, parallel coordinates, slice plots, parameter importance, learning
+        curves with the policy's stops, the trial table and the spec. `path` defaults to
+        report.html in the job's folder. Returns the file's absolute path. The engine builds it
+        (as `sweepkit job report` does), so it works during the sweep too."""
+        if not isinstance(name, str):
+            raise UserErrorException(f"{name} is a invalid input for client.jobs.report().")
+        return _engine.job_report(self._workspace, name, None if path is None else os.fspath(path))["path"]
+
+    def trials_dataframe(self, name: str) -> Any:
+        """The sweep's trials as a pandas DataFrame, one row per trial, as Optuna's
+        `trials_dataframe`: number, name, status, value, datetime_start, datetime_complete,
+        duration (Timedelta), queue_seconds and run_seconds (trials on a cluster),
+        params_<flat name>..., metrics_<key>..., attempts, exit, stop_interval, message, run_id,
+        log_directory. Needs pandas (`pip install pandas`)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("trials_dataframe needs pandas: pip install pandas "
+                              "(or use `sweepkit job trials NAME --format csv`)") from None
+        rows = json.loads(_engine.job_trials(self._workspace, name, "json"))
+        if rows:
+            frame = pd.DataFrame(rows, columns=list(rows[0]))
+        else:  # no trial yet: the columns from the CSV header
+            header = _engine.job_trials(self._workspace, name, "csv").splitlines()[0]
+            frame = pd.DataFrame(columns=next(csv.reader([header])))
+        for column in ("datetime_start", "datetime_complete"):
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column], utc=True)
+        if "duration" in frame:
+            frame["duration"] = pd.to_timedelta(frame["duration"], unit="s")
+        return frame
 
     def download(self, name: str, *, download_path: str = ".", output_name: Optional[str] = None,
                  all: bool = False) -> None:  # noqa: A002 - Azure's name

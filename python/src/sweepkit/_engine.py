@@ -207,8 +207,24 @@ def compute_delete(workspace: str, name: str) -> None:
 
 
 def job_stream(workspace: str, name: str, offset: int) -> dict:
-    """A job's progress from byte `offset` of its log: header, text, offset, over, status."""
+    """A job's progress from byte `offset` of its log: header, text, offset, over, status, and
+    progress (done, total, running, best, elapsed, time left, and the same as a line)."""
     return json.loads(_core.job_stream(workspace, name, offset))
+
+
+def job_report(workspace: str, name: str, path: Optional[str]) -> dict:
+    """Writes the job's HTML report (None: report.html in its folder); returns its path, bytes and trials."""
+    return json.loads(_core.job_report(workspace, name, path))
+
+
+_TABLE_FORMATS: Dict[str, int] = {"json": _core.TABLE_JSON, "csv": _core.TABLE_CSV, "table": _core.TABLE_TEXT}
+
+
+def job_trials(workspace: str, name: str, format: str = "json") -> str:  # noqa: A002 - the CLI's option name
+    """The job's trial table as the engine writes it: "json" (a list of rows), "csv" or "table"."""
+    if format not in _TABLE_FORMATS:
+        raise ValidationException(f"format: expected one of {', '.join(_TABLE_FORMATS)}, got {format!r}")
+    return _core.job_trials(workspace, name, _TABLE_FORMATS[format])
 
 
 def job_file_read(document: Any, path: str, overrides: List[Dict[str, Any]]) -> Tuple[dict, List[str]]:

@@ -22,7 +22,7 @@ function renderSummary(body) {
   const end = job.ended || job.generated;
   card('Duration', fmtDuration(end - job.origin), 'started ' + fmtTime(job.origin) + (job.ended ? '' : ' · still running at ' + fmtTime(job.generated)));
   card('Sampler', job.sampler || '–', job.limits ? Object.entries(job.limits).map(([k, v]) => k + ' ' + v).join(', ') : '');
-  card('Early termination', job.policy, [job.policy_settings, c.Stopped ? c.Stopped + ' trials stopped early' : ''].filter(x => x).join(' · '));
+  card('Early termination', job.policy, [job.policy_settings, c.Stopped ? c.Stopped + (c.Stopped === 1 ? ' trial' : ' trials') + ' stopped early' : ''].filter(x => x).join(' · '));
   card('Finish', job.status, job.reason || '');
   card('Experiment', job.experiment || '–', job.engine_cpu_seconds !== undefined ? 'engine CPU ' + fmt(job.engine_cpu_seconds) + ' s' : '');
   body.append(cards);
@@ -74,7 +74,8 @@ function historyChart(parent, title, xOf, xDomain, xLabel, width) {
   });
   if (bx.length) polyline(c, bx, by, COLORS.best, 1.8, 0.9);
   hover(c, points, trialText);
-  c.box.setAttribute('data-marks', c.marks);
+  c.box.setAttribute('data-marks', points.length);
+  c.points = points.length;
   return c;
 }
 
@@ -87,14 +88,14 @@ function renderHistory(body) {
   pair.append(left, right);
   const width = pair.clientWidth >= 860 ? (pair.clientWidth - 14) / 2 : pair.clientWidth;
   const numbers = T.n;
-  const byTrial = historyChart(left, 'By trial', i => T.n[i], domain(numbers, { pad: 0.02 }), 'trial number', width);
+  const byTrial = historyChart(left, 'By trial', i => T.n[i], domain(numbers, { pad: 0.02, integer: true }), 'trial number', width);
   const ends = T.t1.filter(t => t !== null);
   const span = Math.max(1, ...ends.map(t => t / 1000));
   const [unit, div] = span < 120 ? ['s', 1] : span < 7200 ? ['min', 60] : ['h', 3600];
   const byTime = historyChart(right, 'By time', i => T.t1[i] === null ? null : T.t1[i] / 1000 / div,
     domain(ends.map(t => t / 1000 / div).concat([0]), { pad: 0.02 }), 'time since the sweep started (' + unit + '), at each trial\'s end', width);
-  drawn.history = byTrial.marks;
-  drawn.history_time = byTime.marks;
+  drawn.history = byTrial.points;
+  drawn.history_time = byTime.points;
 }
 
 // Parallel coordinates: one axis per parameter and one for the value; drag along an axis to select.
@@ -110,7 +111,7 @@ function renderParallel(body) {
   const axes = P.map((p, k) => ({
     name: p.name, title: p.name + (p.expression ? ' · ' + p.expression : ''), get: i => T.p[k][i],
     domain: p.scale === 'category' ? { type: 'band', categories: p.categories }
-      : domain(rows.map(i => T.p[k][i]), { log: p.scale === 'log', include: [p.lower, p.upper].filter(x => x !== undefined), pad: 0.02 }),
+      : domain(rows.map(i => T.p[k][i]), { log: p.scale === 'log', include: [p.lower, p.upper].filter(x => x !== undefined), pad: 0.02, integer: p.scale === 'integer' }),
   }));
   axes.push({ name: job.primary_metric, title: job.primary_metric + ' (' + job.goal + ')', get: i => T.v[i], domain: vd });
   const controls = el('div', { class: 'controls' });
@@ -314,7 +315,7 @@ function renderSlices(body) {
     grid.append(cell);
     const have = rows.filter(i => T.p[k][i] !== null);
     const xd = p.scale === 'category' ? { type: 'band', categories: p.categories }
-      : domain(have.map(i => T.p[k][i]), { log: p.scale === 'log', include: [p.lower, p.upper].filter(x => x !== undefined) });
+      : domain(have.map(i => T.p[k][i]), { log: p.scale === 'log', include: [p.lower, p.upper].filter(x => x !== undefined), integer: p.scale === 'integer' });
     const c = Chart(cell, { width: cell.clientWidth || 300, height: 230, title: shorten(p.name + (p.expression ? ' · ' + p.expression : ''), 48),
       x: xd, y: yd, xLabel: p.name + (p.scale === 'log' ? ' (log scale)' : ''), yLabel: job.primary_metric, margin: { l: 54 }, marks: have.length });
     const points = [], marks = bins();
@@ -346,7 +347,7 @@ function renderCurves(body) {
   let longest = 1;
   for (const i of rows) { for (const v of T.h[i]) all.push(v); longest = Math.max(longest, T.h[i].length); }
   for (const s of Object.values(T.stop)) if (s[2] !== null) all.push(s[2]);
-  const c = Chart(body, { width: body.clientWidth || 640, height: 340, x: { type: 'linear', lo: 0.8, hi: longest + 0.2 },
+  const c = Chart(body, { width: body.clientWidth || 640, height: 340, x: { type: 'linear', lo: 0.8, hi: longest + 0.2, integer: true },
     y: valueDomain(all), xLabel: 'interval (each value of ' + job.primary_metric + ' the trial reported)', yLabel: job.primary_metric });
   const alpha = Math.max(0.08, Math.min(0.8, 8 / Math.sqrt(rows.length)));
   const points = [];

@@ -98,7 +98,7 @@ function domain(values, opts) {
   }
   if (lo === hi) { const d = Math.abs(lo) * 0.1 || 0.5; lo -= d; hi += d; }
   const pad = opts.pad === undefined ? 0.04 : opts.pad;
-  return { type: 'linear', lo: lo - (hi - lo) * pad, hi: hi + (hi - lo) * pad };
+  return { type: 'linear', lo: lo - (hi - lo) * pad, hi: hi + (hi - lo) * pad, integer: !!opts.integer };
 }
 /** The objective's axis: log when every value is positive and they span more than 3 decades. */
 function valueDomain(values) {
@@ -134,7 +134,7 @@ function scale(d, r0, r1) {
   } else {
     s = v => r0 + (v - d.lo) / (d.hi - d.lo) * (r1 - r0);
     s.invert = p => d.lo + (p - r0) / (r1 - r0) * (d.hi - d.lo);
-    s.ticks = n => niceTicks(d.lo, d.hi, n);
+    s.ticks = n => d.integer ? niceTicks(d.lo, d.hi, Math.min(n, Math.floor(d.hi) - Math.ceil(d.lo) + 1)).filter(Number.isInteger) : niceTicks(d.lo, d.hi, n);
     s.label = fmt;
   }
   s.domain = d;
