@@ -61,6 +61,20 @@ def test_an_uncaught_exception_fails_the_trial_and_propagates():
     assert [t.state for t in sweep.trials] == ["Failed"]
 
 
+def test_a_told_trial_holds_its_state_and_value():
+    """"once told, `state` and `value`": the Trial object the caller holds is updated by tell."""
+    sweep = sweepkit.Sweep(search_space=SPACE, goal="minimize")
+    completed, failed, canceled = sweep.ask(), sweep.ask(), sweep.ask()
+    assert (completed.state, completed.value) == ("Running", None)
+    sweep.tell(completed, 0.25)
+    sweep.tell(failed, state="failed", message="diverged")
+    sweep.tell(canceled.number, state="canceled")
+    assert (completed.state, completed.value, completed.message) == ("Completed", 0.25, None)
+    assert (failed.state, failed.value, failed.message) == ("Failed", None, "diverged")
+    assert canceled.state == "Canceled"
+    assert [(t.state, t.value) for t in sweep.trials] == [("Completed", 0.25), ("Failed", None), ("Canceled", None)]
+
+
 def test_conditional_params_arrive_nested_and_flattened():
     sweep = sweepkit.Sweep(search_space={"m": Choice([{"kernel": "rbf", "gamma": Uniform(0, 1)}])}, goal="minimize")
     trial = sweep.ask()
