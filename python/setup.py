@@ -5,6 +5,8 @@ with the Swift runtime linked statically (`-Xswiftc -static-stdlib`) and without
 stable ABI (abi3, CPython 3.10+). Build output is kept in `<repo>/.build-python` so reinstalling is
 incremental.
 """
+import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +24,14 @@ except ImportError:  # pragma: no cover - wheel is a build requirement
 REPO = Path(__file__).resolve().parent.parent
 
 
+def load_build_stamp():
+    """python/build_stamp.py (not a package module: the test session loads it from the tree too)."""
+    spec = importlib.util.spec_from_file_location("build_stamp", Path(__file__).resolve().parent / "build_stamp.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def find_swift() -> str:
     swift = shutil.which("swift")
     if swift:
@@ -36,6 +46,10 @@ class SwiftBuildExt(build_ext):
     def build_extension(self, ext):
         if not (REPO / "Package.swift").exists():
             raise RuntimeError(f"Package.swift not found at {REPO}: install from a checkout of the repository")
+        # The sources as they are when the build starts: the test session checks the package it
+        # imports was built from the tree under test (python/build_stamp.py).
+        build_stamp = load_build_stamp()
+        stamp = {"sources": build_stamp.source_digest(REPO), "repo": str(REPO)}
         scratch = Path(os.environ.get("SWEEPKIT_SWIFT_SCRATCH", REPO / ".build-python"))
         common = [
             find_swift(), "build", "-c", "release",
@@ -55,6 +69,7 @@ class SwiftBuildExt(build_ext):
         binary.parent.mkdir(exist_ok=True)
         shutil.copyfile(scratch / "release" / "sweepkit", binary)
         binary.chmod(0o755)
+        (target.parent / build_stamp.STAMP_FILE).write_text(json.dumps(stamp))
 
     def get_ext_filename(self, fullname):
         # One binary for every CPython >= 3.10: the stable-ABI suffix.

@@ -2,17 +2,31 @@
 in a script that submitted a sweep cancels it cleanly."""
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
-from jobs_helpers import cli, trial_processes, write_code
+import pytest
+
+from sweepkit import MLClient, command
+from sweepkit.sweep import Choice
+
+from jobs_helpers import cli, report, trial_processes, wait_for, write_code
 
 
 def show(name, cwd):
     return json.loads(cli("job", "show", name, cwd=cwd).stdout)
+
+
+def lines_of(stream):
+    """A queue of `stream`'s lines, read by a thread, so each wait for a line has a timeout."""
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
+    return lines
 
 
 def test_resume_after_kill_9_finishes_the_sweep_without_rerunning_finished_trials(tmp_path, mlflow_db):
@@ -80,11 +94,15 @@ def test_ctrl_c_in_a_script_that_ends_cancels_its_sweep(tmp_path):
     """))
     process = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env={**os.environ, "MLFLOW_TRACKING_URI": "none"})
-    name = process.stdout.readline().strip()
-    lines = []
-    while not any("waiting for sweep" in line for line in lines) and len(lines) < 50:
-        lines.append(process.stderr.readline())
-    assert any("waiting for sweep" in line for line in lines), lines
+    try:
+        stdout, stderr = lines_of(process.stdout), lines_of(process.stderr)
+        name = stdout.get(timeout=60).strip()
+        lines = []
+        while not any("waiting for sweep" in line for line in lines):
+            lines.append(stderr.get(timeout=60))
+    except queue.Empty:
+        process.kill()
+        raise AssertionError(f"the script said nothing for 60 s: {process.communicate(timeout=30)}")
     deadline = time.monotonic() + 30
     while len(trial_processes(name)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -93,4 +111,110 @@ def test_ctrl_c_in_a_script_that_ends_cancels_its_sweep(tmp_path):
     report = show(name, tmp_path)
     assert report["status"] == "Canceled" and report["reason"] == "canceled by the user"
     assert {t["status"] for t in report["trials"]} == {"Canceled"}
+    assert trial_processes(name) == []
+
+
+# A trial that says it started (a file named after its x), then waits for the file `go`.
+WAITING_TRIAL = """
+    import os, sys, time
+    x, folder = sys.argv[1], sys.argv[2]
+    open(os.path.join(folder, f"started-{x}"), "w").write(str(os.getpid()))
+    deadline = time.monotonic() + 120
+    while not os.path.exists(os.path.join(folder, "go")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+"""
+
+
+def wait_until(condition, what, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def orphaned(tmp_path, monkeypatch):
+    """Submits a sweep of two waiting trials (x = 1, 2) through MLClient, waits until both run, then
+    kills its engine with SIGKILL: the job is NotResponding with both trials still running."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "none")
+    client = MLClient(workspace_dir=str(tmp_path / "ws"))
+    code = write_code(tmp_path / "src", **{"wait.py": WAITING_TRIAL})
+
+    def submit(folder):
+        folder.mkdir()
+        sweep_job = command(code=str(code), command=f"python wait.py ${{{{search_space.x}}}} {folder}").sweep(
+            primary_metric="none", goal="minimize", sampling_algorithm="grid", search_space={"x": Choice([1, 2])})
+        sweep_job.set_limits(max_total_trials=2, max_concurrent_trials=2)
+        name = client.create_or_update(sweep_job).name
+        wait_until(lambda: (folder / "started-1").exists() and (folder / "started-2").exists(), "both trials starting")
+        engine = int((tmp_path / "ws" / "jobs" / name / "engine.lock").read_text())
+        os.kill(engine, signal.SIGKILL)
+        wait_until(lambda: report(client, name)["status"] == "NotResponding", "the job showing NotResponding")
+        return name
+
+    return client, submit
+
+
+def vanish(job, trial):
+    """Kills trial `trial`'s process group with SIGKILL, its shell included: it leaves no exit status."""
+    marker = f"SWEEPKIT_TRIAL={job}_{trial}".encode()
+    groups = set()
+    for pid in trial_processes(job):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if marker in f.read().split(b"\0"):
+                    groups.add(os.getpgid(pid))
+        except OSError:
+            continue
+    assert groups, f"no process of trial {trial}"
+    for group in groups:
+        os.killpg(group, signal.SIGKILL)
+
+    def group_of(pid):
+        try:
+            return os.getpgid(pid)
+        except OSError:
+            return None
+
+    wait_until(lambda: not any(group_of(p) in groups for p in trial_processes(job)), f"trial {trial}'s processes ending")
+
+
+def test_mlclient_resume(orphaned, tmp_path):
+    """`MLClient().jobs.resume`: a trial still running is watched again (here it finishes after its
+    engine died and is collected, not rerun); one that vanished is relaunched as a second attempt,
+    or Failed with fail_interrupted=True."""
+    client, submit = orphaned
+    for fail_interrupted in (False, True):
+        folder = tmp_path / f"run-{fail_interrupted}"
+        name = submit(folder)
+        vanish(name, 0)  # x = 1
+        (folder / "started-1").unlink()
+        (folder / "go").write_text("")  # x = 2 ends while no engine watches it
+        returned = client.jobs.resume(name, fail_interrupted=fail_interrupted) if fail_interrupted else client.jobs.resume(name)
+        assert returned.name == name and returned.status in ("Running", "Completed")
+        final = wait_for(client, name)
+        first, second = final["trials"]
+        assert second["status"] == "Completed" and second["attempts"] == 1, "collected from what it left"
+        assert final["status"] == "Completed"
+        if fail_interrupted:
+            assert first["status"] == "Failed" and first["attempts"] == 1
+            assert "left no exit status" in first["message"]
+            assert not (folder / "started-1").exists(), "not relaunched"
+        else:
+            assert first["status"] == "Completed" and first["attempts"] == 2
+            assert (folder / "started-1").exists(), "relaunched"
+        assert trial_processes(name) == []
+    assert client.jobs.resume(name).status == "Completed", "resuming a finished job changes nothing"
+
+
+def test_mlclient_begin_cancel_of_a_job_whose_engine_died(orphaned, tmp_path):
+    client, submit = orphaned
+    name = submit(tmp_path / "run")
+    assert trial_processes(name), "the trials outlive their engine"
+    client.jobs.begin_cancel(name).result(timeout=60)
+    final = report(client, name)
+    assert final["status"] == "Canceled" and final["reason"] == "canceled by the user"
+    assert [t["status"] for t in final["trials"]] == ["Canceled", "Canceled"]
     assert trial_processes(name) == []

@@ -20,11 +20,13 @@ from jobs_helpers import cli, write_code
 
 
 def build_plugin(name, library):
-    """The example plugin's library (scripts/test builds it first; built here if missing)."""
+    """The example plugin's library, built from this tree: SwiftPM always runs (a no-op when the
+    plugin and the SweepKit sources it builds on are unchanged), so a stale build is never tested."""
+    result = subprocess.run(["swift", "build", "-c", "release", "-Xswiftc", "-static-stdlib", "--package-path",
+                             str(REPO / "plugins" / name)], capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, f"plugins/{name} does not build:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
     path = REPO / "plugins" / name / ".build" / "release" / library
-    if not path.exists():
-        subprocess.run(["swift", "build", "-c", "release", "-Xswiftc", "-static-stdlib", "--package-path",
-                        str(REPO / "plugins" / name)], check=True, capture_output=True, timeout=900)
+    assert path.exists(), f"{path} was not built"
     return str(path)
 
 
@@ -49,7 +51,7 @@ def compile_c_plugin(tmp_path, name, body):
     library = tmp_path / f"lib{name}.so"
     compiler = shutil.which("cc") or shutil.which("clang") or shutil.which("gcc")
     subprocess.run([compiler, "-shared", "-fPIC", "-I", str(REPO / "Sources" / "CSweepKit" / "include"), str(source),
-                    "-o", str(library)], check=True)
+                    "-o", str(library)], check=True, timeout=120)
     return str(library)
 
 
@@ -68,15 +70,22 @@ def c_sampler(name, abi=1, suggest="return 1;"):
 
 
 def test_tpe_is_selected_by_name_and_reproducible_with_a_seed(tpe):
-    def run(seed):
+    def run(algorithm):
         sweep = sweepkit.Sweep(search_space={"x": Uniform(-5, 5), "y": Uniform(-5, 5), "c": Choice(["a", "b"])},
-                               sampling_algorithm={"type": "tpe", "seed": seed, "n_startup_trials": 8},
-                               goal="minimize", max_total_trials=40)
+                               sampling_algorithm=algorithm, goal="minimize", max_total_trials=40)
         sweep.optimize(lambda t: (t["x"] - 1) ** 2 + (t["y"] + 2) ** 2 + (0 if t["c"] == "a" else 1))
         return sweep
-    a, b = run(3), run(3)
-    assert [t.params for t in a.trials] == [t.params for t in b.trials]
-    assert a.best_trial.value < 1.0  # random search's median best after 40 trials here is about 1.5
+
+    tpe_runs = {seed: run({"type": "tpe", "seed": seed, "n_startup_trials": 8}) for seed in range(1, 8)}
+    assert [t.params for t in tpe_runs[3].trials] == [t.params for t in run({"type": "tpe", "seed": 3, "n_startup_trials": 8}).trials]
+    assert [t.params for t in tpe_runs[3].trials] != [t.params for t in tpe_runs[4].trials]
+    # It models the objective: over seven seeds, its best after 40 trials beats random search's
+    # (same budget, same seeds) in most of them, and its median best is lower. No threshold
+    # fitted to one seed.
+    tpe_best = [tpe_runs[seed].best_trial.value for seed in tpe_runs]
+    random_best = [run(RandomSamplingAlgorithm(seed=seed)).best_trial.value for seed in tpe_runs]
+    assert sum(t < r for t, r in zip(tpe_best, random_best)) >= 5, (tpe_best, random_best)
+    assert sorted(tpe_best)[3] < sorted(random_best)[3], (tpe_best, random_best)
     assert any(p["name"] == "tpe" and p["kind"] == "sampler" and p["origin"] == tpe for p in sweepkit.plugins())
 
 

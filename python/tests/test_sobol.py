@@ -19,6 +19,20 @@ def test_unscrambled_points_equal_scipy_bit_for_bit(dimension):
     np.testing.assert_array_equal(sobol_points(dimension, 1024), expected)
 
 
+def test_every_supported_dimension_equals_scipy():
+    """Dimensions 11-1024 (the direction numbers of new-joe-kuo-6.21201): the first 16384 points of
+    the full 1024-dimensional sequence use direction numbers 1-14 of every dimension (degrees reach
+    13 there, so the recurrence is used too), and a few points in each dimension d alone check that
+    a d-dimensional sequence is the first d coordinates."""
+    full = sobol_points(1024, 1 << 14)
+    expected = qmc.Sobol(1024, scramble=False).random(1 << 14)
+    mismatched = np.flatnonzero((full != expected).any(axis=0))
+    assert mismatched.size == 0, f"dimensions {list(mismatched[:10] + 1)} differ from scipy"
+    for dimension in range(11, 1025):
+        points = sobol_points(dimension, 8)
+        np.testing.assert_array_equal(points, qmc.Sobol(dimension, scramble=False).random(8), err_msg=f"d = {dimension}")
+
+
 def test_a_sweep_with_rule_sobol_and_no_seed_proposes_scipys_sequence():
     names = [f"x{i}" for i in range(4)]
     sweep = sweepkit.Sweep(search_space={n: Uniform(0, 1) for n in names},

@@ -15,7 +15,7 @@ from sweepkit.sweep import Choice, QUniform, SweepJobLimits, Uniform
 from jobs_helpers import cli, report, trial_processes, wait_for, write_code
 
 LOGGING_TRIAL = """
-    import argparse, mlflow
+    import argparse, os, mlflow
     p = argparse.ArgumentParser()
     p.add_argument("--x", type=float)
     p.add_argument("--label", default="")
@@ -23,6 +23,10 @@ LOGGING_TRIAL = """
     for step in range(3):
         mlflow.log_metric("score", a.x * (step + 1), step=step)
     mlflow.log_metric("other", 1.0)
+    os.makedirs("outputs/model", exist_ok=True)
+    open("outputs/model/weights.txt", "w").write(f"x={a.x}")
+    open("outputs/notes.txt", "w").write(f"notes of {a.x}")
+    print(f"trained {a.x}")
 """
 
 
@@ -78,11 +82,20 @@ def test_a_grid_sweep_logs_nested_runs_and_reports_the_best_trial(workspace, tmp
     history = client.get_metric_history(by_x["2.0"].info.run_id, "score")
     assert [m.value for m in history] == [2.0, 4.0, 6.0]
 
-    # download: the best trial's outputs and logs, and the sweep's log.
-    workspace.jobs.download(returned.name, download_path=str(tmp_path / "dl"))
-    assert (tmp_path / "dl" / "artifacts" / "outputs").is_dir()
-    assert (tmp_path / "dl" / "artifacts" / "user_logs" / "stdout.txt").exists()
-    assert "best trial" in (tmp_path / "dl" / "hd-artifacts" / "sweep.log").read_text()
+    # download: the best trial's (x = 2, the second trial's) outputs and logs, and the sweep's log.
+    name = returned.name
+    workspace.jobs.download(name, download_path=str(tmp_path / "dl"))
+    artifacts = tmp_path / "dl" / "artifacts"
+    assert (artifacts / "outputs" / "model" / "weights.txt").read_text() == "x=2.0"
+    assert (artifacts / "outputs" / "notes.txt").read_text() == "notes of 2.0"
+    assert (artifacts / "user_logs" / "stdout.txt").read_text() == "trained 2.0\n"
+    assert f"best trial: {name}_1 with score=6.0" in (tmp_path / "dl" / "hd-artifacts" / "sweep.log").read_text()
+    # One named output, to named-outputs/<name>.
+    workspace.jobs.download(name, download_path=str(tmp_path / "one"), output_name="model")
+    assert (tmp_path / "one" / "named-outputs" / "model" / "weights.txt").read_text() == "x=2.0"
+    assert not (tmp_path / "one" / "artifacts").exists()
+    with pytest.raises(sweepkit.JobException, match="has no output named 'missing'"):
+        workspace.jobs.download(name, download_path=str(tmp_path / "none"), output_name="missing")
 
 
 def test_trials_get_a_working_copy_substituted_values_environment_and_logs(untracked, tmp_path):
@@ -148,41 +161,76 @@ def test_failures_are_recorded_and_the_sweep_goes_on(workspace, tmp_path, mlflow
     assert client.get_run(states["silent"]["run_id"]).info.status == "FAILED"  # MLflow itself said FINISHED
 
 
+def journal_events(client, name):
+    """The job's journal, event by event, in the order the engine wrote them."""
+    path = os.path.join(client.workspace_dir, "jobs", name, "journal.jsonl")
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.endswith("\n")]
+
+
 def test_concurrency_is_capped_and_max_total_trials_is_honoured(untracked, tmp_path):
-    code = write_code(tmp_path / "src", **{"t.py": """
-        import os, sys, time
-        log = sys.argv[1]
-        with open(log, "a") as f: f.write(f"start {time.time()}\\n")
-        time.sleep(0.3)
-        with open(log, "a") as f: f.write(f"end {time.time()}\\n")
-    """})
-    ledger = tmp_path / "ledger.txt"
-    job = command(code=str(code), command=f"python t.py {ledger} ${{{{search_space.x}}}}")
+    code = write_code(tmp_path / "src", **{"t.py": "import time\ntime.sleep(0.3)\n"})
+    job = command(code=str(code), command="python t.py ${{search_space.x}}")
     sweep_job = job.sweep(primary_metric="none", goal="minimize", search_space={"x": Uniform(0, 1)})
     sweep_job.set_limits(max_total_trials=7, max_concurrent_trials=3)
     final = wait_for(untracked, untracked.create_or_update(sweep_job).name)
     assert final["status"] == "Completed" and len(final["trials"]) == 7
-    events = sorted((float(t), kind) for kind, t in (line.split() for line in ledger.read_text().splitlines()))
+    assert final["reason"] == "max_total_trials (7) reached"
+    # How many trials ran at once, from the engine's own record (the journal's order, not clocks):
+    # a trial runs from its trial_started to its trial_ended.
     running, peak = 0, 0
-    for _, kind in events:
-        running += 1 if kind == "start" else -1
+    for event in journal_events(untracked, final["name"]):
+        if event["event"] == "trial_started":
+            running += 1
+        elif event["event"] == "trial_ended":
+            running -= 1
         peak = max(peak, running)
     assert peak == 3
+    # The report agrees: no trial started while three others had started and not yet ended.
+    for trial in final["trials"]:
+        overlapping = [t for t in final["trials"] if t["started"] <= trial["started"] < t["ended"]]
+        assert len(overlapping) <= 3, (trial["name"], overlapping)
 
 
 def test_trial_timeout_cancels_a_hanging_trial(untracked, tmp_path):
-    code = write_code(tmp_path / "src", **{"hang.py": "import sys, time\nif sys.argv[1] == 'hang': time.sleep(600)\n"})
-    job = command(code=str(code), command="python hang.py ${{search_space.mode}}")
+    # Command(timeout=) is the trials' timeout (`.sweep()` keeps it as trial_timeout).
+    code = write_code(tmp_path / "src", **{"hang.py": "import sys, time\nif sys.argv[1] == 'hang': time.sleep(120)\n"})
+    job = command(code=str(code), command="python hang.py ${{search_space.mode}}", timeout=1)
     sweep_job = job.sweep(primary_metric="none", goal="minimize", sampling_algorithm="grid",
-                          search_space={"mode": Choice(["hang", "quick"])}, trial_timeout=1)
+                          search_space={"mode": Choice(["hang", "quick"])})
     sweep_job.set_limits(max_total_trials=2)
-    started = time.monotonic()
     final = wait_for(untracked, untracked.create_or_update(sweep_job).name, timeout=60)
-    assert time.monotonic() - started < 30
     hang, quick = final["trials"]
     assert hang["status"] == "Canceled" and hang["message"] == "trial_timeout (1 s) reached"
     assert quick["status"] == "Completed"
+    assert final["spec"]["limits"]["trial_timeout"] == 1
     assert trial_processes(final["name"]) == []
+
+
+def test_command_timeout_becomes_trial_timeout(untracked, tmp_path):
+    code = write_code(tmp_path / "src", **{"t.py": ""})
+    job = command(code=str(code), command="python t.py ${{inputs.x}}", inputs={"x": 1}, timeout=5)
+    from_command = job(x=Choice([1])).sweep(primary_metric="m", goal="minimize", sampling_algorithm="grid")
+    assert from_command.limits.trial_timeout == 5
+    from_command.set_limits(max_total_trials=1)  # updates the limits, keeps trial_timeout
+    explicit = job(x=Choice([1])).sweep(primary_metric="m", goal="minimize", sampling_algorithm="grid", trial_timeout=7)
+    assert explicit.limits.trial_timeout == 7, "the sweep's own trial_timeout wins"
+    explicit.set_limits(trial_timeout=9)
+    for sweep_job, expected in ((from_command, 5), (explicit, 9)):
+        name = untracked.create_or_update(sweep_job).name
+        final = wait_for(untracked, name)
+        assert final["spec"]["limits"]["trial_timeout"] == expected
+        assert untracked.jobs.get(name).limits.trial_timeout == expected
+
+
+def test_stream_raises_for_a_failed_sweep(untracked, tmp_path, capsys):
+    code = write_code(tmp_path / "src", **{"t.py": "raise SystemExit(4)\n"})
+    sweep_job = command(code=str(code), command="python t.py ${{search_space.x}}").sweep(
+        primary_metric="none", goal="minimize", sampling_algorithm="grid", search_space={"x": Choice([1, 2])})
+    name = untracked.create_or_update(sweep_job).name
+    with pytest.raises(sweepkit.JobException, match='"status": "Failed", "reason": "every trial failed"'):
+        untracked.jobs.stream(name)
+    assert "Status: Failed" in capsys.readouterr().out
 
 
 def test_the_sweep_timeout_cancels_everything(untracked, tmp_path):
@@ -266,12 +314,8 @@ limits: {max_total_trials: 3, max_concurrent_trials: 3}
     assert load_job(tmp_path / "dumped.yml").search_space == loaded.search_space
 
 
-def test_download_fetches_the_best_trials_outputs(untracked, tmp_path):
-    code = write_code(tmp_path / "src", **{"t.py": """
-        import os, sys
-        os.makedirs("outputs/model", exist_ok=True)
-        open("outputs/model/weights.txt", "w").write(sys.argv[1])
-    """})
+def test_download_without_a_best_trial_is_refused(untracked, tmp_path):
+    code = write_code(tmp_path / "src", **{"t.py": ""})
     sweep_job = command(code=str(code), command="python t.py ${{search_space.w}}").sweep(
         primary_metric="none", goal="minimize", sampling_algorithm="grid", search_space={"w": Choice(["a"])})
     sweep_job.set_limits(max_total_trials=1)
@@ -280,3 +324,4 @@ def test_download_fetches_the_best_trials_outputs(untracked, tmp_path):
     # Without a metric there is no best trial to download.
     with pytest.raises(sweepkit.JobException, match="no completed trial"):
         untracked.jobs.download(name, download_path=str(tmp_path / "dl"))
+    assert not (tmp_path / "dl").exists()

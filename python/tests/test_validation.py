@@ -58,14 +58,22 @@ def test_invalid_sweeps_raise_validation_exception_naming_the_field(space, kwarg
     assert isinstance(raised.value, ValueError)
 
 
-@pytest.mark.parametrize("policy", ["bandit", "median_stopping", "MedianStopping", "truncation_selection",
-                                    {"type": "truncation_selection", "truncation_percentage": 10}])
-def test_every_documented_policy_spelling_is_accepted(policy):
-    if policy == "bandit":
-        policy = BanditPolicy(slack_factor=0.1)
-    if policy == "truncation_selection":
-        policy = TruncationSelectionPolicy(truncation_percentage=20, exclude_finished_jobs=True)
-    sweepkit.Sweep(search_space={"x": Uniform(0, 1)}, goal="minimize", early_termination=policy)
+@pytest.mark.parametrize("policy,expected", [
+    (BanditPolicy(slack_factor=0.1), {"type": "bandit", "slack_factor": 0.1, "delay_evaluation": 0, "evaluation_interval": 0}),
+    (BanditPolicy(slack_amount=0.2, delay_evaluation=3, evaluation_interval=2),
+     {"type": "bandit", "slack_amount": 0.2, "delay_evaluation": 3, "evaluation_interval": 2}),
+    ("median_stopping", {"type": "median_stopping", "delay_evaluation": 0, "evaluation_interval": 1}),
+    ("MedianStopping", {"type": "median_stopping"}),
+    (MedianStoppingPolicy(delay_evaluation=5), {"type": "median_stopping", "delay_evaluation": 5, "evaluation_interval": 1}),
+    (TruncationSelectionPolicy(truncation_percentage=20, exclude_finished_jobs=True),
+     {"type": "truncation_selection", "truncation_percentage": 20, "exclude_finished_jobs": True}),
+    (TruncationSelectionPolicy(truncation_percentage=30), {"type": "truncation_selection", "exclude_finished_jobs": False}),
+    ({"type": "truncation_selection", "truncation_percentage": 10}, {"type": "truncation_selection", "truncation_percentage": 10}),
+])
+def test_every_documented_policy_spelling_reaches_the_engine_as_written(policy, expected):
+    sweep = sweepkit.Sweep(search_space={"x": Uniform(0, 1)}, goal="minimize", early_termination=policy)
+    spec = sweep.spec["early_termination"]
+    assert {key: spec.get(key) for key in expected} == expected
 
 
 def test_bayesian_sampling_accepts_every_expression_and_a_policy():

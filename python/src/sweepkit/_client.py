@@ -108,7 +108,10 @@ class JobOperations:
         """Requests cancellation: running trials are stopped and the sweep ends Canceled. A sweep
         whose engine died gets a new engine that carries the request out."""
         if _engine.job_cancel(self._workspace, name)["status"] == JobStatus.notResponding:
-            _engine_process.start(self._workspace, name)
+            # Until the new engine holds the job it shows NotResponding, which the poller would take
+            # for stopped while the trials still run.
+            process = _engine_process.start(self._workspace, name)
+            _engine_process.wait_until_running(self._workspace, name, process)
         return CancelPoller(self, name)
 
     def resume(self, name: str, *, fail_interrupted: bool = False) -> SweepJob:

@@ -37,10 +37,12 @@ def start(workspace: str, name: str, *, fail_interrupted: bool = False) -> subpr
 
 
 def wait_until_running(workspace: str, name: str, process: subprocess.Popen, timeout: float = 15.0) -> None:
-    """Returns once the engine holds the job (or ended), so `status` is Running, not NotStarted."""
+    """Returns once the engine holds the job (or ended), so `status` is Running, not NotStarted (a
+    new job) or NotResponding (a job being resumed)."""
+    waiting = (JobStatus.notStarted, JobStatus.notResponding)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
-        if _engine.job_show(workspace, name)["status"] != JobStatus.notStarted:
+        if _engine.job_show(workspace, name)["status"] not in waiting:
             return
         time.sleep(0.01)
 
