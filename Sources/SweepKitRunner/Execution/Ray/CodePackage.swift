@@ -32,19 +32,6 @@ struct CodePackage {
         name = "_ray_pkg_\(SHA256.hex(bytes)).zip"
     }
 
-    func write(to path: String) throws(SweepKitError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FileSystem.failure("cannot write", path) }
-        defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { throw FileSystem.failure("cannot write", path) }
-            offset += count
-        }
-    }
-
     private static func collect(_ path: String, relative: String, excluding: Set<String>,
                                 into entries: inout [(path: String, mode: UInt32, data: [UInt8]?)]) throws(SweepKitError) {
         for item in FileSystem.entries(of: path).sorted() {

@@ -1,32 +1,21 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SweepKit
 import SweepKitJobs
-import SweepKitPlatform
 
 /// The Jobs REST API of a Ray cluster's dashboard (Ray's `job_head.py` routes): packages,
 /// submission, status, logs, stop; and the nodes' resources. No Ray client runs in the engine.
 ///
-/// Requests go through `HTTPClient` (plain http). Two things it cannot do yet are done around it:
-/// a package upload is a binary PUT, sent by the trials' Python (`urllib`, once per package);
-/// a bearer token is what `HTTPClient` sends from `MLFLOW_TRACKING_TOKEN`, so that variable holds
-/// the cluster's token for the duration of each request (the engine makes requests from one
-/// thread). Both go away when the HTTP client takes a method, a body of bytes and headers.
+/// Requests go through `HTTPClient` (AsyncHTTPClient: http or https, keep-alive), the compute's
+/// token as a bearer token on each. Package uploads get a client of their own with a longer
+/// timeout: a code folder may be hundreds of megabytes.
 struct RayDashboard {
     let address: String
-    let token: String?
-    /// The interpreter that uploads packages.
-    let python: String
     private let client: HTTPClient
+    private let uploadClient: HTTPClient
 
-    init(address: String, token: String?, python: String) throws(SweepKitError) {
+    init(address: String, token: String?) throws(SweepKitError) {
         self.address = address
-        self.token = token
-        self.python = python
-        client = try HTTPClient(baseURL: address, timeoutSeconds: 30)
+        client = try HTTPClient(baseURL: address, timeoutSeconds: 30, bearerToken: token)
+        uploadClient = try HTTPClient(baseURL: address, timeoutSeconds: 900, bearerToken: token)
     }
 
     struct JobInfo {
@@ -77,30 +66,11 @@ struct RayDashboard {
     }
 
     func upload(_ package: CodePackage) throws(SweepKitError) {
-        let directory = try FileSystem.makeTemporaryDirectory(prefix: "sweepkit-ray-package")
-        defer { FileSystem.removeTree(directory) }
-        let file = "\(directory)/\(package.name)"
-        try package.write(to: file)
-        let script = """
-            import os, sys, urllib.error, urllib.request
-            headers = {"Content-Type": "application/octet-stream"}
-            if os.environ.get("SWEEPKIT_RAY_TOKEN"):
-                headers["Authorization"] = "Bearer " + os.environ["SWEEPKIT_RAY_TOKEN"]
-            with open(sys.argv[2], "rb") as f:
-                request = urllib.request.Request(sys.argv[1], data=f.read(), method="PUT", headers=headers)
-            try:
-                print(urllib.request.urlopen(request, timeout=600).status)
-            except urllib.error.HTTPError as e:
-                print(e.code, e.read().decode(errors="replace")[-2000:])
-                sys.exit(1)
-            """
-        var environment = ProcessEnvironment.current()
-        if let token { environment.append(("SWEEPKIT_RAY_TOKEN", token)) }
-        let result = try ClusterCommand.run([python, "-c", script, "\(address)/api/packages/gcs/\(package.name)", file],
-                                            environment: environment, timeoutSeconds: 900)
-        guard result.status == 0, result.stdout.trimmingWhitespace == "200" else {
-            throw .internalFailure("uploading the trials' code to the Ray dashboard \(address) failed: \((result.stdout + result.stderr).trimmingWhitespace)")
+        let path = "/api/packages/gcs/\(package.name)"
+        let response = try send { () throws(SweepKitError) in
+            try uploadClient.request("PUT", path, headers: [("Content-Type", "application/octet-stream")], body: package.bytes)
         }
+        guard response.status == 200 else { throw failure("PUT \(path)", response) }
     }
 
     enum Submission {
@@ -146,13 +116,6 @@ struct RayDashboard {
     }
 
     private func send(_ request: () throws(SweepKitError) -> HTTPClient.Response) throws(SweepKitError) -> HTTPClient.Response {
-        let saved = ProcessEnvironment.value("MLFLOW_TRACKING_TOKEN")
-        if let token { setenv("MLFLOW_TRACKING_TOKEN", token, 1) }
-        defer {
-            if token != nil {
-                if let saved { setenv("MLFLOW_TRACKING_TOKEN", saved, 1) } else { unsetenv("MLFLOW_TRACKING_TOKEN") }
-            }
-        }
         do { return try request() } catch {
             throw .internalFailure("the Ray dashboard \(address) does not answer: \(error)")
         }

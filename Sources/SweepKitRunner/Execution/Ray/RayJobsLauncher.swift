@@ -62,7 +62,7 @@ final class RayJobsLauncher: TrialLauncher {
         self.python = python
         code = spec.trial.code
         codeExclusions = CodeSnapshot.exclusions(spec, workspaceRoot: workspaceRoot)
-        dashboard = try RayDashboard(address: address, token: compute.token, python: python)
+        dashboard = try RayDashboard(address: address, token: compute.token)
         if mustAnswer { _ = try dashboard.version() }
         let cpus = spec.resources?.cpus ?? 1
         capacity = compute.maxInstances ?? dashboard.capacity(cpus: cpus, gpus: spec.resources?.gpus ?? 0)

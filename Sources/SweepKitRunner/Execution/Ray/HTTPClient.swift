@@ -2,14 +2,13 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import SweepKit
-import SweepKitPlatform
 
 /// JSON over HTTP(S) for the engine's other HTTP peers (the Ray dashboard): one attempt per call,
 /// no retries, on AsyncHTTPClient (pooled keep-alive connections, TLS with the system's CAs). The
 /// MLflow store uses `MLflowHTTP`, which adds MLflow's credentials, TLS settings and retries.
 ///
-/// A bearer token goes with every request: `bearerToken`, else `MLFLOW_TRACKING_TOKEN` as it is
-/// when the request is made (what the hand-written client this replaces did).
+/// `bearerToken`, when given, goes with every request; nothing else does (MLflow's token is for
+/// the tracking server, never for another peer).
 final class HTTPClient {
     struct Response {
         let status: Int
@@ -54,7 +53,7 @@ final class HTTPClient {
         throws(SweepKitError) -> Response
     {
         var all = HTTPHeaders([("Accept", "application/json"), ("User-Agent", "sweepkit")] + headers)
-        if let token = bearerToken ?? ProcessEnvironment.value("MLFLOW_TRACKING_TOKEN"), !token.isEmpty {
+        if let token = bearerToken, !token.isEmpty {
             all.replaceOrAdd(name: "Authorization", value: "Bearer \(token)")
         }
         do {
