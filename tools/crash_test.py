@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-TPE_PLUGIN = REPOSITORY / "plugins" / "tpe" / ".build" / "release" / "libSweepKitTPE.so"
+# Where scripts/test builds the TPE plugin: in the engine's release scratch folder, with its flags.
+TPE_PLUGIN = REPOSITORY / ".build-python" / "release" / "libSweepKitTPE.so"
 PRIMARY_METRIC = "loss"
 EXPERIMENT = "crash-test"
 FINISHED_STATES = ("Completed", "Failed", "Canceled")
@@ -626,8 +627,8 @@ class Options:
 
 def skip_reason(setup: SamplerSetup) -> str | None:
     if setup.plugin and not setup.plugin.exists():
-        return (f"{setup.plugin.relative_to(REPOSITORY)} is not built (swift build -c release -Xswiftc "
-                f"-static-stdlib --package-path plugins/{setup.kind})")
+        return (f"{setup.plugin.relative_to(REPOSITORY)} is not built (scripts/test builds it: swift build -c release "
+                f"--package-path plugins/{setup.kind} --scratch-path .build-python -Xswiftc -static-stdlib -Xcc -I<python include>)")
     return None
 
 
