@@ -11,9 +11,11 @@ this directory itself (the sdist carries Package.swift and Sources/, see `SdistW
 version is the engine's (Sources/SweepKit/Support/SweepKitVersion.swift), the one number the
 CLI, the C API, the extension and the wheel report.
 """
+import hashlib
 import importlib.util
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -89,6 +91,36 @@ def find_swift() -> str:
     return swift
 
 
+#: The link shim that lets binaries built on a newer glibc run on glibc 2.28 (manylinux_2_28).
+GLIBC_SHIM = HERE / "manylinux" / "glibc_2_28.c"
+
+
+def glibc_shim_flags(swift: str, scratch: Path) -> list:
+    """`swift build` flags that link against glibc 2.28's symbol versions (python/manylinux/glibc_2_28.c:
+    its object, and `--wrap=NAME` for each `__wrap_NAME` it defines), with lld, whose --wrap leaves
+    the shim's own versioned references alone (gold's does not). Empty off x86_64 Linux."""
+    if platform.system() != "Linux" or platform.machine() != "x86_64":
+        return []
+    bindir = Path(swift).resolve().parent
+    for tool in ("clang", "ld.lld"):
+        if not (bindir / tool).exists():
+            raise RuntimeError(f"the Swift toolchain at {bindir} has no {tool}, which the build of the "
+                               f"glibc 2.28 link shim ({GLIBC_SHIM.name}) needs")
+    source = GLIBC_SHIM.read_bytes()
+    # The object's name carries its source's digest: a changed shim is a changed link flag, so relinks.
+    shim = scratch / "glibc-shim" / f"glibc_2_28-{hashlib.sha256(source).hexdigest()[:16]}.o"
+    if not shim.exists():
+        shim.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([str(bindir / "clang"), "-O2", "-fPIC", "-c", str(GLIBC_SHIM), "-o", str(shim)], check=True)
+    names = sorted(set(re.findall(r"__wrap_([A-Za-z0-9_]+)", source.decode())) - {"NAME", "name"}
+                   | set(re.findall(r"^OLD_VERSION\(([A-Za-z0-9_]+),", source.decode(), flags=re.M)))
+    flags = ["-Xswiftc", "-use-ld=lld", "-Xlinker", str(shim)]
+    for name in names:
+        flags += ["-Xlinker", f"--wrap={name}"]
+    # On glibc < 2.34 the pthread and dl functions' old versions live in these two libraries.
+    return flags + ["-Xlinker", "--no-as-needed", "-Xlinker", "-l:libpthread.so.0", "-Xlinker", "-l:libdl.so.2"]
+
+
 def strip_copy(swift: str, source: Path, target: Path) -> None:
     """Copies a built binary without its symbol table and debug information (the toolchain's
     llvm-objcopy, else binutils' strip; unstripped if neither exists)."""
@@ -118,7 +150,7 @@ class SwiftBuildExt(build_ext):
             "--package-path", str(REPO), "--scratch-path", str(scratch),
             "-Xswiftc", "-static-stdlib",
             "-Xcc", "-I" + sysconfig.get_paths()["include"],
-        ]
+        ] + glibc_shim_flags(swift, scratch)
         for product in ("SweepKitPython", "sweepkit"):
             command = common + ["--product", product]
             self.announce(" ".join(command), level=2)

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 /*
  * Links the wheel's binaries (the extension and the `sweepkit` command) against glibc 2.28's
  * interface when they are built on a newer glibc, so the wheel can be tagged manylinux_2_28.
@@ -9,7 +8,7 @@
  * Every one of these still exists under its old version, which glibc keeps for old programs. The
  * link passes `--wrap=NAME` for each NAME below, so every reference to NAME (in our objects and in the
  * static Swift runtime alike) goes to __wrap_NAME here, which jumps to NAME@OLD_VERSION; the few with
- * no old version get a replacement. python/setup.py compiles this file and adds the flags
+ * no old version get a replacement (libstdc++'s one GCC 11 function among them). python/setup.py compiles this file and adds the flags
  * (WRAPPED_SYMBOLS there lists the names); the symbol versions that result are checked by auditwheel.
  *
  * x86_64 only: the old versions and the stat ABI are those of x86_64 glibc.
@@ -18,6 +17,7 @@
 #error "glibc_2_28.c is for x86_64 Linux (see python/setup.py)"
 #endif
 
+#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <spawn.h>
