@@ -5,6 +5,7 @@ mounts is seen by this process and its children only:
 
     unshare --mount -- python no_swift_install.py --wheel W --hide DIR [--hide DIR...]
         --runtime-libs DIR [--runtime-libs DIR...] --work DIR --seed-python P [--python P...] --examples DIR
+        [--sdist S]
 
 It mounts an empty directory over each --hide directory (the Swift toolchain), takes every Swift
 directory off PATH and LD_LIBRARY_PATH, checks that neither the shell nor the library loader can
@@ -12,7 +13,8 @@ find Swift any more (not even pointed at --runtime-libs, where it found libswift
 wheel and runs `sweepkit --version` and the in-process example (checking no libswift is mapped into
 the process). With --seed-python it also installs `sweepkit[mlflow]` and scikit-learn into that
 interpreter's virtualenv and runs the seed example (examples/sweep_example.py: trials as processes,
-metrics into MLflow's SQLite store), timing `pip install` to the first finished trial.
+metrics into MLflow's SQLite store), timing `pip install` to the first finished trial. With --sdist
+it checks that installing the sdist fails, naming the missing Swift toolchain.
 
 Prints one JSON object on its last line of output; exits non-zero, naming the problem, on failure.
 """
@@ -173,6 +175,21 @@ def seed_example(venv: Path, env: dict, examples: Path, work: Path, started: flo
             "seed_output": lines}
 
 
+def sdist_without_swift(python: str, sdist: str, work: Path, env: dict) -> dict:
+    """Installing the sdist here must fail at once, naming the missing toolchain."""
+    venv = work / "venv-sdist"
+    run([python, "-m", "venv", venv], env=env)
+    result = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
+                             "--no-deps", sdist], env=env, capture_output=True, text=True, timeout=900)
+    output = result.stdout + result.stderr
+    if result.returncode == 0:
+        fail(f"the sdist installed where no Swift exists (it cannot have built the engine):\n{output}")
+    expected = "building sweepkit from source needs the Swift 6 toolchain"
+    if expected not in output:
+        fail(f"installing the sdist without Swift failed without saying {expected!r}:\n{output}")
+    return {"sdist_without_swift": next(line.strip() for line in output.splitlines() if expected in line)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--wheel", required=True)
@@ -183,6 +200,7 @@ def main() -> None:
     parser.add_argument("--seed-python", required=True, help="the interpreter that also runs the seed example")
     parser.add_argument("--python", action="append", default=[], help="another interpreter to install into")
     parser.add_argument("--examples", required=True, help="the repository's examples/ directory")
+    parser.add_argument("--sdist", help="an sdist, whose install must fail naming the Swift toolchain")
     args = parser.parse_args()
     if os.geteuid() != 0:
         fail("must run as root, inside `unshare --mount` (it mounts over the Swift toolchain)")
@@ -198,6 +216,8 @@ def main() -> None:
     report["interpreters"].append(check_interpreter(args.seed_python, args.wheel, Path(args.examples), work, env, True))
     for python in args.python:
         report["interpreters"].append(check_interpreter(python, args.wheel, Path(args.examples), work, env, False))
+    if args.sdist:
+        report.update(sdist_without_swift(args.seed_python, args.sdist, work, env))
     print(json.dumps(report))
 
 

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -46,6 +47,40 @@ def test_one_version_for_the_engine_the_c_api_the_cli_and_the_package():
     # The changelog's newest release is this version.
     releases = re.findall(r"^## \[?([0-9][^\]\s]*)", (REPO / "CHANGELOG.md").read_text(), flags=re.M)
     assert releases and releases[0] == version, f"CHANGELOG.md's newest release is {releases[:1]}, the engine is {version}"
+
+
+def test_building_from_source_with_a_swift_older_than_6_says_so(tmp_path):
+    fake = tmp_path / "bin" / "swift"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'Swift version 5.10.1 (swift-5.10.1-RELEASE)'\n")
+    fake.chmod(0o755)
+    result = subprocess.run([sys.executable, "setup.py", "build_ext", "--build-lib", str(tmp_path / "lib"),
+                             "--build-temp", str(tmp_path / "temp")], cwd=REPO / "python", capture_output=True,
+                            text=True, timeout=300, env={**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}"})
+    assert result.returncode != 0
+    assert f"building sweepkit from source needs the Swift 6 toolchain" in result.stderr
+    assert f"{fake} is Swift 5.10" in result.stderr and "pip install --only-binary sweepkit sweepkit" in result.stderr
+
+
+def dist_sdist() -> Path:
+    sdists = sorted((REPO / "dist").glob("sweepkit-*.tar.gz"))
+    assert [s.name for s in sdists] == [f"sweepkit-{source_version()}.tar.gz"], \
+        f"dist/ has {[s.name for s in sdists]}, not this version's sdist: run scripts/wheel"
+    return sdists[0]
+
+
+def test_the_sdist_carries_the_engine_sources_package_swift_needs():
+    sdist = dist_sdist()
+    root = f"sweepkit-{source_version()}/"
+    with tarfile.open(sdist) as archive:
+        carried = {m.name[len(root):] for m in archive.getmembers() if m.isfile() and m.name.startswith(root)}
+    tracked = subprocess.run(["git", "ls-files", "Package.swift", "Sources", "Tests", "examples/swift-quickstart"],
+                             cwd=REPO, capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    assert tracked and set(tracked) <= carried, f"missing from {sdist.name}: {sorted(set(tracked) - carried)[:10]}"
+    assert {"setup.py", "pyproject.toml", "build_stamp.py", "manylinux/glibc_2_28.c", "src/sweepkit/__init__.py",
+            "src/sweepkit/_core.pyi", "PKG-INFO"} <= carried
+    for built in ("src/sweepkit/_core.abi3.so", "src/sweepkit/_bin/sweepkit"):
+        assert built not in carried, f"{sdist.name} carries a built {built}"
 
 
 def dist_wheel() -> Path:
@@ -117,7 +152,7 @@ def test_the_wheel_installs_and_runs_sweeps_where_no_swift_exists(tmp_path, caps
     others = other_interpreters()
     command = ["unshare", "--mount", "--", base_python, str(Path(__file__).parent / "no_swift_install.py"),
                "--wheel", str(wheel), "--hide", str(root), "--work", str(tmp_path),
-               "--seed-python", base_python, "--examples", str(REPO / "examples")]
+               "--seed-python", base_python, "--examples", str(REPO / "examples"), "--sdist", str(dist_sdist())]
     command += [a for d in runtime_libs for a in ("--runtime-libs", d)]
     command += [a for p in others for a in ("--python", p)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
@@ -130,9 +165,11 @@ def test_the_wheel_installs_and_runs_sweeps_where_no_swift_exists(tmp_path, caps
     assert {i["version"] for i in interpreters} == {source_version()}
     seed = interpreters[0]
     assert seed["seed_example"] == "3 trials completed"
+    assert "sdist_without_swift" in report
     # The figures the issue asks for, in the test log.
     with capsys.disabled():
         print(f"\n{wheel.name}: {wheel.stat().st_size / 1e6:.1f} MB; hidden: {report['swift']['hidden']}")
+        print(f"  the sdist without Swift: {report['sdist_without_swift']}")
         for interpreter in interpreters:
             print(f"  Python {interpreter['python']}: pip install {interpreter['pip_install_seconds']} s; "
                   f"{interpreter['inprocess']}"
