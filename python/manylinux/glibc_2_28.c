@@ -86,6 +86,10 @@ OLD_VERSION(pow, "GLIBC_2.2.5")
 OLD_VERSION(hypot, "GLIBC_2.2.5")
 OLD_VERSION(hypotf, "GLIBC_2.2.5")
 
+/* libstdc++: std::condition_variable::wait got a new version in GCC 12 (GLIBCXX_3.4.30); the one
+ * GCC 4.4 onwards exports is the same function. */
+OLD_VERSION(_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE, "GLIBCXX_3.4.11")
+
 /* stat, lstat and fstat are functions of glibc since 2.33; before, the headers turned them into
  * __xstat and friends with the stat layout's version (1 on x86_64), which glibc still exports. */
 extern int __xstat(int version, const char *path, struct stat *buffer);
