@@ -5,14 +5,15 @@ mounts is seen by this process and its children only:
 
     unshare --mount -- python no_swift_install.py --wheel W --hide DIR [--hide DIR...]
         --runtime-libs DIR [--runtime-libs DIR...] --work DIR --seed-python P [--python P...] --examples DIR
-        [--sdist S]
+        [--sdist S] [--trial-packages DIR]
 
 It mounts an empty directory over each --hide directory (the Swift toolchain), takes every Swift
 directory off PATH and LD_LIBRARY_PATH, checks that neither the shell nor the library loader can
 find Swift any more (not even pointed at --runtime-libs, where it found libswiftCore.so before), and then, for each interpreter, makes a fresh virtualenv, `pip install`s the
 wheel and runs `sweepkit --version` and the in-process example (checking no libswift is mapped into
 the process). With --seed-python it also installs `sweepkit[mlflow]` and scikit-learn into that
-interpreter's virtualenv and runs the seed example (examples/sweep_example.py: trials as processes,
+interpreter's virtualenv (or, with --trial-packages, the wheel alone and then a .pth to a directory
+that has them) and runs the seed example (examples/sweep_example.py: trials as processes,
 metrics into MLflow's SQLite store), timing `pip install` to the first finished trial. With --sdist
 it checks that installing the sdist fails, naming the missing Swift toolchain.
 
@@ -116,17 +117,31 @@ def check_swift_is_gone(env, directories, runtime_libs) -> dict:
     return {"hidden": [str(d) for d in directories], "swift_on_path": None, "loader_finds": found}
 
 
-def check_interpreter(python: str, wheel: str, examples: Path, work: Path, env: dict, seed: bool) -> dict:
+def check_interpreter(python: str, wheel: str, examples: Path, work: Path, env: dict, seed: bool,
+                      trial_packages=None) -> dict:
     version = run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], env=env).stdout.strip()
     venv = work / f"venv-{version}"
     run([python, "-m", "venv", venv], env=env)
     venv_env = {**env, "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}", "VIRTUAL_ENV": str(venv)}
-    requirements = [f"{wheel}[mlflow]", "scikit-learn"] if seed else [wheel]
+    # What a user installs for the seed example: the wheel with MLflow, and scikit-learn for the trials.
+    # With trial_packages, the wheel alone, then the trials' packages from that directory (a .pth).
+    requirements = [f"{wheel}[mlflow]", "scikit-learn"] if seed and not trial_packages else [wheel]
     started = time.time()  # wall-clock: the trials' completion times are
     run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          "--timeout", "60", "--retries", "3", *requirements], env=venv_env)
     installed = time.time()
-    result = {"python": version, "pip_install_seconds": round(installed - started, 1)}
+    result = {"python": version, "pip_install_seconds": round(installed - started, 1),
+              "installed": " ".join(Path(r).name for r in requirements)}
+    if seed and trial_packages:
+        # Added after the install, so pip saw none of it; appended to sys.path, so the wheel's sweepkit
+        # (in the venv's own site-packages) comes first.
+        purelib = run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                      env=venv_env).stdout.strip()
+        (Path(purelib) / "trial-packages.pth").write_text(f"{trial_packages}\n")
+        result["trial_packages"] = trial_packages
+        where = run([venv / "bin" / "python", "-c", "import sweepkit; print(sweepkit.__file__)"], env=venv_env).stdout.strip()
+        if not where.startswith(purelib):
+            fail(f"sweepkit is imported from {where}, not from the wheel installed in {purelib}")
 
     cli = run([venv / "bin" / "sweepkit", "--version"], env=venv_env).stdout.strip()
     module = run([venv / "bin" / "python", "-c", "import sweepkit; print(sweepkit.__version__)"], env=venv_env).stdout.strip()
@@ -192,6 +207,8 @@ def main() -> None:
     parser.add_argument("--python", action="append", default=[], help="another interpreter to install into")
     parser.add_argument("--examples", required=True, help="the repository's examples/ directory")
     parser.add_argument("--sdist", help="an sdist, whose install must fail naming the Swift toolchain")
+    parser.add_argument("--trial-packages", help="a site-packages directory with MLflow and scikit-learn for the "
+                        "seed example's trials, instead of installing them into its virtualenv")
     args = parser.parse_args()
     if os.geteuid() != 0:
         fail("must run as root, inside `unshare --mount` (it mounts over the Swift toolchain)")
@@ -204,7 +221,8 @@ def main() -> None:
     report = {"swift": {"loader_found_before": before, **check_swift_is_gone(env, args.hide, args.runtime_libs)},
               "interpreters": []}
     work = Path(args.work)
-    report["interpreters"].append(check_interpreter(args.seed_python, args.wheel, Path(args.examples), work, env, True))
+    report["interpreters"].append(check_interpreter(args.seed_python, args.wheel, Path(args.examples), work, env, True,
+                                                    args.trial_packages))
     for python in args.python:
         report["interpreters"].append(check_interpreter(python, args.wheel, Path(args.examples), work, env, False))
     if args.sdist:
