@@ -160,6 +160,7 @@ def check_interpreter(python: str, wheel: str, examples: Path, work: Path, env: 
     if mapped != MAPS_MARKER + "[]":
         fail(f"python {version}: Swift libraries were mapped into the process: {mapped}")
     result["inprocess"] = inprocess.stdout.splitlines()[0]
+    shutil.rmtree(venv)  # the unpacked command alone is 76 MB
     return result
 
 
@@ -193,6 +194,7 @@ def sdist_without_swift(python: str, sdist: str, work: Path, env: dict) -> dict:
     expected = "building sweepkit from source needs the Swift 6 toolchain"
     if expected not in output:
         fail(f"installing the sdist without Swift failed without saying {expected!r}:\n{output}")
+    shutil.rmtree(venv)
     return {"sdist_without_swift": next(line.strip() for line in output.splitlines() if expected in line)}
 
 
