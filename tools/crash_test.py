@@ -628,7 +628,7 @@ class Options:
 def skip_reason(setup: SamplerSetup) -> str | None:
     if setup.plugin and not setup.plugin.exists():
         return (f"{setup.plugin.relative_to(REPOSITORY)} is not built (scripts/test builds it: swift build -c release "
-                f"--package-path plugins/{setup.kind} --scratch-path .build-python -Xswiftc -static-stdlib -Xcc -I<python include>)")
+                f"--package-path plugins/{setup.kind} --scratch-path .build-python -Xswiftc -static-stdlib -Xcc -I<python include> -Xswiftc -use-ld=lld)")
     return None
 
 

@@ -38,7 +38,7 @@ PLUGIN_SCRATCH = REPO / ".build-python"
 
 def plugin_build_command(package):
     return ["swift", "build", "-c", "release", "--package-path", str(package), "--scratch-path", str(PLUGIN_SCRATCH),
-            "-Xswiftc", "-static-stdlib", "-Xcc", "-I" + sysconfig.get_paths()["include"]]
+            "-Xswiftc", "-static-stdlib", "-Xcc", "-I" + sysconfig.get_paths()["include"], "-Xswiftc", "-use-ld=lld"]
 
 
 @pytest.fixture(scope="module")
