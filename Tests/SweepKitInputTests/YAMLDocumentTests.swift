@@ -50,11 +50,9 @@ final class YAMLDocumentTests: XCTestCase {
         lines.append("search_space: *a8")
         let text = lines.joined(separator: "\n") + "\n"
         XCTAssertLessThan(text.utf8.count, 1300)
-        let start = ContinuousClock.now
         let error = message { try YAMLDocument.load(text, file: "bomb.yml") }
         XCTAssertTrue(error.contains("over the limit of 1000000 values (SWEEPKIT_MAX_INPUT_VALUES)"), error)
         XCTAssertTrue(error.contains("aliases count as the values they repeat"), error)
-        XCTAssertLessThan(ContinuousClock.now - start, .seconds(5))
     }
 
     func testLimitsComeFromTheEnvironment() throws {

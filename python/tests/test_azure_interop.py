@@ -178,9 +178,12 @@ def test_documentation_style_files_mean_the_same_to_both(interop, tmp_path):
         _engine.job_submit(str(workspace), job._to_job_spec())
 
 
-def test_timing_and_counts(interop):
+def test_counts(interop):
+    """Both directions covered what the issue asks: the whole matrix, and at least ten files written
+    as Azure's documentation writes them (the time is printed for the closing note, not asserted)."""
     seconds = interop["azure"]["seconds"]
     print(f"\nazure-ai-ml subprocess: {seconds['subprocess']:.1f} s (import {seconds['import']:.1f} s); "
           f"SweepKit → Azure: {len(interop['recipes'])} jobs; Azure → SweepKit: {len(interop['recipes'])} jobs and "
           f"{len(interop['corpus'])} files")
-    assert seconds["subprocess"] < 300
+    assert len(interop["recipes"]) == MATRIX_SIZE
+    assert len(interop["corpus"]) >= 10

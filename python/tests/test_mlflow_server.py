@@ -271,9 +271,7 @@ def test_a_server_that_stays_down_fails_the_sweep_naming_it(server3, envs, tmp_p
     else:
         pytest.fail("the trials did not start")
     server3.kill()
-    killed = time.monotonic()
     ended = wait_for(client, name, timeout=240)
     assert ended["status"] == "Failed", ended
     assert server3.uri in ended["reason"] and "did not answer" in ended["reason"], ended["reason"]
-    assert time.monotonic() - killed < 120
     assert {t["status"] for t in ended["trials"]} == {"Canceled"}
