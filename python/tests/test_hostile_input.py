@@ -1,5 +1,8 @@
 """Issue 11: hostile or mistaken input is a ValidationException naming the field and the limit,
-never a crash, a RecursionError, an OverflowError or gigabytes of memory (items 4 and 10)."""
+never a crash, a RecursionError, an OverflowError or gigabytes of memory (items 4 and 10); what cannot
+start is said at submission, and a sweep that fails at once is Failed, never NotStarted (item 9)."""
+
+import sys
 
 import pytest
 
@@ -240,3 +243,37 @@ def test_optimize_keeps_the_objectives_error_whatever_its_message():
     assert "bytes cut (SWEEPKIT_MAX_MESSAGE_BYTES)" in message and len(message.encode()) <= 65536
     with pytest.raises(KeyError):
         sweepkit.Sweep(search_space={"x": Uniform(0, 1)}, max_total_trials=2).optimize(objective)
+
+
+# --- item 9: what cannot start is said at submission; a sweep that fails at once is not NotStarted ---
+
+def write_sweep(folder):
+    (folder / "sweep.yml").write_text(SWEEP_HEAD + "search_space:\n  x: {type: choice, values: [1, 2]}\n")
+    return str(folder / "sweep.yml")
+
+
+def test_a_tracking_uri_the_engine_cannot_use_is_refused_before_a_job_exists(tmp_path, sweepkit_command, monkeypatch):
+    monkeypatch.setenv("SWEEPKIT_WORKSPACE", str(tmp_path / "workspace"))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "ftp://mlflow.example")
+    result = run_cli(sweepkit_command, "job", "create", "--file", write_sweep(tmp_path), "--stream", check=False)
+    assert result.returncode == 2, result.stderr
+    assert "tracking_uri: expected sqlite:///<absolute path>, http(s)://host:port or none, got 'ftp://mlflow.example'" in result.stderr
+    assert run_cli(sweepkit_command, "job", "list").stdout.strip() == ""
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_sweep_whose_engine_fails_at_once_is_failed_and_job_create_says_so(tmp_path, sweepkit_command, monkeypatch, stream):
+    import socket
+    with socket.socket() as closed:  # bound, never listening: connections to it are refused
+        closed.bind(("127.0.0.1", 0))
+        uri = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        monkeypatch.setenv("SWEEPKIT_WORKSPACE", str(tmp_path / "workspace"))
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+        monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+        monkeypatch.setenv("SWEEPKIT_PYTHON", sys.executable)  # trials' interpreter, with MLflow
+        result = run_cli(sweepkit_command, "job", "create", "--file", write_sweep(tmp_path), *(["--stream"] if stream else []),
+                         check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"the MLflow tracking server {uri} did not answer" in result.stdout + result.stderr
+    listed = run_cli(sweepkit_command, "job", "list").stdout.split("\t")
+    assert listed[1] == "Failed", listed
