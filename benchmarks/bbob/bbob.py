@@ -84,10 +84,12 @@ def run(args):
         subprocess.run(command, check=True, env=env)
 
 
-def check(_args):
-    script = ("import ioh; p = ioh.get_problem(1, instance=1, dimension=2, problem_class=ioh.ProblemClass.BBOB); "
-              "print(f'ioh {ioh.__version__}: f1 instance 1 2-D at the origin {p([0.0, 0.0]):.8f}, optimum {p.optimum.y:.8f}')")
-    subprocess.run([python_of("sweepkit-bayesian"), "-c", script], check=True)
+def check(args):
+    script = ("import importlib.metadata, ioh\n"
+              "p = ioh.get_problem(1, instance=1, dimension=2, problem_class=ioh.ProblemClass.BBOB)\n"
+              "print(f\"ioh {importlib.metadata.version('ioh')}: f1, instance 1, 2-D: {p([0.0, 0.0]):.8f} at the origin, \"\n"
+              "      f\"optimum {p.optimum.y:.8f} (expected 80.88209408 and 79.48)\")\n")
+    subprocess.run([python_of(args.engine), "-c", script], check=True)
 
 
 def load(engines):
@@ -179,7 +181,9 @@ def main():
     runner.add_argument("--functions", default="1-24")
     runner.add_argument("--instances", default="1-5")
     runner.set_defaults(handler=run)
-    commands.add_parser("check").set_defaults(handler=check)
+    checker = commands.add_parser("check")
+    checker.add_argument("--engine", default="optuna-gp", help="whose virtualenv's ioh to check")
+    checker.set_defaults(handler=check)
     summarizer = commands.add_parser("summary")
     summarizer.add_argument("--engines", default=",".join(ENGINES))
     summarizer.add_argument("--out", default=None)
