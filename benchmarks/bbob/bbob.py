@@ -151,7 +151,7 @@ def summary(args):
         label = "all dimensions" if len(dims) > 1 else f"d = {dims[0]}"
         say(f"\n### Aggregate, {label}: {len(chosen)} pairs every engine finished\n")
         anchors = [a for a in ANCHORS if a in engines]
-        say("| engine | mean log10 median regret | " + " | ".join(f"vs {a}: W/T/L" for a in anchors) + " | median s/cell |")
+        say("| engine | mean log10 median regret | " + " | ".join(f"vs {a}: W/T/L" for a in anchors) + " | median s/cell, CPU (wall) |")
         say("|---|---|" + "---|" * len(anchors) + "---|")
         for engine in engines:
             logs, records = [], {a: [0, 0, 0] for a in anchors}
@@ -164,8 +164,10 @@ def summary(args):
                     gap = math.log10(mine) - math.log10(theirs)
                     records[anchor][0 if gap < -TIE else 2 if gap > TIE else 1] += 1
             walls = [r["wall_s"] for pair in chosen for r in rows[(engine, *pair)].values()]
+            cpus = [r["cpu_s"] for pair in chosen for r in rows[(engine, *pair)].values() if "cpu_s" in r]
+            cpu = f"{statistics.median(cpus):.2f}" if cpus else "—"
             wlt = [("—" if a == engine else "/".join(map(str, records[a]))) for a in anchors]
-            say(f"| {engine} | {statistics.mean(logs):.3f} | " + " | ".join(wlt) + f" | {statistics.median(walls):.2f} |")
+            say(f"| {engine} | {statistics.mean(logs):.3f} | " + " | ".join(wlt) + f" | {cpu} ({statistics.median(walls):.2f}) |")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

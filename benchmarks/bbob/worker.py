@@ -5,7 +5,7 @@ started by benchmarks/bbob/bbob.py, which picks the cells.
 A cell is (engine, function, dimension, instance): `budget` sequential trials minimising the BBOB
 function from ioh (IOHprofiler) on its domain [-5, 5]^d, seeded with the instance number. One JSON
 line per finished cell is appended to --out:
-  {"engine", "version", "function", "dim", "instance", "budget", "seed", "f_opt", "values", "wall_s"}
+  {"engine", "version", "function", "dim", "instance", "budget", "seed", "f_opt", "values", "wall_s", "cpu_s"}
 where `values` are the trial values in order and f_opt is the instance's known optimum. Cells
 already in --out are skipped, so a run can be stopped and started again.
 
@@ -133,7 +133,7 @@ def main():
             continue
         problem = bbob_problem(function, dim, instance)
         seed = instance
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if args.engine.startswith("sweepkit-"):
             values, version = sweepkit_run(args.engine, problem, dim, budget, seed, args.tpe_plugin)
         elif args.engine.startswith("optuna-"):
@@ -142,14 +142,14 @@ def main():
             values, version = botorch_run(problem, dim, budget, seed)
         else:
             sys.exit(f"unknown engine {args.engine}")
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         row = {"engine": args.engine, "version": version, "function": function, "dim": dim, "instance": instance,
                "budget": budget, "seed": seed, "f_opt": float(problem.optimum.y), "values": values,
-               "wall_s": round(wall, 3)}
+               "wall_s": round(wall, 3), "cpu_s": round(cpu, 3)}
         with open(args.out, "a") as out:
             out.write(json.dumps(row) + "\n")
         regret = min(values) - row["f_opt"]
-        print(f"{args.engine:18s} f{function:<2d} d={dim:<2d} i={instance} regret={regret:.4g} wall={wall:.1f}s", flush=True)
+        print(f"{args.engine:18s} f{function:<2d} d={dim:<2d} i={instance} regret={regret:.4g} wall={wall:.1f}s cpu={cpu:.1f}s", flush=True)
 
 
 if __name__ == "__main__":
