@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Benchmark: in-process ask + tell per trial from Python, random sampler, the 5-D mixed space of
-reference/hpo-anchors.md §2 (x0, x1, x2 ~ U[-5, 5], lr ~ logU[1e-5, 1e-1], cat in {a, b, c}).
+"""Benchmark: in-process ask + tell per trial from Python, random sampler, the 5-D mixed space
+(x0, x1, x2 ~ U[-5, 5], lr ~ logU[1e-5, 1e-1], cat in {a, b, c}).
 
-Method (the anchor's): one sequential sweep grows from 0 trials; every trial's ask + tell is timed
+Method: one sequential sweep grows from 0 trials; every trial's ask + tell is timed
 (the trivial objective is not); the figure "at N" is the median over trials N-20 .. N-1; each
 cell is the median of 3 repeats (seeds 10, 11, 12). Optuna 5's RandomSampler (in-memory) runs in
-the same invocation through ../shared/bench/optuna/bench_overhead.py, interleaved with SweepKit
-per repeat so both see the same background load.
+the same invocation through benchmarks/optuna_overhead.py, in the Optuna virtualenv (made by
+benchmarks/bbob/make_venv.sh optuna), interleaved with SweepKit per repeat so both see the same
+background load.
 
-Usage: python benchmarks/inprocess_overhead.py [--optuna-python .venv-optuna/bin/python] [--n 1000]
+Usage: python benchmarks/inprocess_overhead.py [--optuna-python .venv-bbob-optuna/bin/python] [--n 1000]
 Not a test: it prints a table and writes benchmarks/results/inprocess_overhead.json.
 """
 import argparse
@@ -19,7 +20,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +27,7 @@ import sweepkit
 from sweepkit.sweep import Choice, LogUniform, RandomSamplingAlgorithm, Uniform
 
 ROOT = Path(__file__).resolve().parent.parent
-OPTUNA_BENCH = ROOT.parent / "shared" / "bench" / "optuna" / "bench_overhead.py"
+OPTUNA_BENCH = ROOT / "benchmarks" / "optuna_overhead.py"
 POINTS = (100, 1000)
 
 
@@ -64,23 +64,20 @@ def run_sweepkit(seed, n):
 
 
 def run_optuna(python, seed, n):
-    with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run([python, str(OPTUNA_BENCH), "--engine", "random", "--mode", "grow", "--n-max", str(n),
-                              "--seed", str(seed), "--at", ",".join(map(str, POINTS)), "--out", f"{tmp}/r.json"],
-                             capture_output=True, text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    summary = json.loads(out.stdout.strip().splitlines()[-1])
-    return {"total_us": {k: v["total_ms"] * 1e3 for k, v in summary["summary"].items()}, "optuna": summary["meta"]["optuna"]}
+    out = subprocess.run([python, str(OPTUNA_BENCH), "--n", str(n), "--seed", str(seed), "--at", ",".join(map(str, POINTS))],
+                         capture_output=True, text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--optuna-python", default=str(ROOT / ".venv-optuna" / "bin" / "python"))
+    parser.add_argument("--optuna-python", default=str(ROOT / ".venv-bbob-optuna" / "bin" / "python"))
     parser.add_argument("--n", type=int, default=1000)
     args = parser.parse_args()
     have_optuna = Path(args.optuna_python).exists() and OPTUNA_BENCH.exists()
     if not have_optuna:
         print(f"(Optuna side skipped: {args.optuna_python} or {OPTUNA_BENCH} missing; "
-              "create it with: python3 -m venv .venv-optuna && .venv-optuna/bin/pip install optuna==5.0.0 numpy)")
+              "create it with: benchmarks/bbob/make_venv.sh optuna)")
     runs = {"sweepkit": [], "optuna": []}
     for seed in (10, 11, 12):
         runs["sweepkit"].append(run_sweepkit(seed, args.n))

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """Benchmark harness: optimisation quality at a fixed budget, SweepKit's samplers and Optuna 5's
-side by side in one run (the protocol of reference/hpo-anchors.md §3).
+side by side in one run.
 
-Problems (../shared/bench/optuna/problems.py, so both engines see the same functions): branin2,
-hartmann6, rosenbrock5, levy5, svc_bc. Each run is 100 sequential trials; 10 seeds. Output: one JSON
-line per run in benchmarks/results/quality/<engine>.jsonl ({"engine", "problem", "sampler", "seed",
-"values", "wall_s"}), then the table of ../shared/bench/optuna/summarize_quality.py (regret at
-20/50/100 trials, median over seeds).
+Problems (benchmarks/problems.py, so both engines see the same functions): branin2, hartmann6,
+rosenbrock5, levy5, svc_bc. Each run is 100 sequential trials; 10 seeds. Output: one JSON line per
+run in benchmarks/results/quality/<engine>.jsonl ({"engine", "problem", "sampler", "seed", "values",
+"wall_s"}), then the table of benchmarks/summarize_quality.py (regret at 20/50/100 trials, median
+over seeds).
 
 SweepKit samplers: random, sobol (scrambled, seeded), bayesian (when available), tpe (the plugin in
-plugins/tpe, built if missing). Optuna: its venv (.venv-optuna, created with optuna 5.0.0 and
-scikit-learn if missing) runs bench_quality.py.
+plugins/tpe, built if missing). Optuna: benchmarks/optuna_quality.py, in the Optuna virtualenv
+(.venv-bbob-optuna, made by benchmarks/bbob/make_venv.sh optuna if missing).
 Usage: python benchmarks/quality.py [--problems branin2,hartmann6] [--samplers tpe,random] [--seeds 10] [--no-optuna]
 """
 import argparse
@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ANCHOR = ROOT.parent / "shared" / "bench" / "optuna"
-sys.path.insert(0, str(ANCHOR))
+BENCH = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCH))
 
 import sweepkit  # noqa: E402
 from problems import PROBLEMS  # noqa: E402
@@ -73,23 +73,15 @@ def ensure_tpe():
 
 
 def run_optuna(problems, samplers, seeds, budget):
-    venv = ROOT / ".venv-optuna"
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    packages = ["optuna==5.0.0", "numpy", "scipy", "scikit-learn"]
-    if "gp" in samplers:
-        # GPSampler needs torch; the CPU wheel, from a local wheel folder when the machine has one.
-        packages.append("torch")
-        wheels = Path("/opt/wheels")
-        if wheels.is_dir():
-            packages += ["--find-links", str(wheels)]
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", *packages], check=True)
+    subprocess.run(["bash", str(BENCH / "bbob" / "make_venv.sh"), "optuna"], check=True)
+    python = ROOT / ".venv-bbob-optuna" / "bin" / "python"
+    if "svc_bc" in problems:
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "scikit-learn"], check=True)
     out = RESULTS / "optuna.jsonl"
     out.unlink(missing_ok=True)
-    subprocess.run([str(python), str(ANCHOR / "bench_quality.py"), "--out", str(out), "--problems", ",".join(problems),
+    subprocess.run([str(python), str(BENCH / "optuna_quality.py"), "--out", str(out), "--problems", ",".join(problems),
                     "--samplers", ",".join(samplers), "--seeds", str(seeds), "--budget", str(budget)],
-                   check=True, cwd=ANCHOR, env={**os.environ, "OMP_NUM_THREADS": "1"})
+                   check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
     return out
 
 
@@ -97,7 +89,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--problems", default=",".join(PROBLEMS))
     parser.add_argument("--samplers", default="random,sobol,tpe,bayesian")
-    parser.add_argument("--optuna-samplers", default="random,tpe", help="add gp for Optuna's GPSampler (installs torch)")
+    parser.add_argument("--optuna-samplers", default="random,tpe", help="add gp for Optuna's GPSampler")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--no-optuna", action="store_true")
@@ -120,7 +112,7 @@ def main():
     files = [str(ours)]
     if not args.no_optuna:
         files.append(str(run_optuna(problems, args.optuna_samplers.split(","), args.seeds, args.budget)))
-    subprocess.run([sys.executable, str(ANCHOR / "summarize_quality.py"), *files], check=True)
+    subprocess.run([sys.executable, str(BENCH / "summarize_quality.py"), *files], check=True)
 
 
 if __name__ == "__main__":

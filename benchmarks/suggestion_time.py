@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark: time per suggestion (ask) of the Bayesian sampler on the 5-D mixed space of
-reference/hpo-anchors.md §2, after 100 and 1000 completed trials (median and mean of the 10 asks
+"""Benchmark: time per suggestion (ask) of the Bayesian sampler on the 5-D mixed space
+(x0, x1, x2 ~ U[-5, 5], lr ~ logU[1e-5, 1e-1], cat in {a, b, c}), after 100 and 1000 completed trials (median and mean of the 10 asks
 after N completed trials, in one growing sweep; each ask is told before the next). The mean matters
 too: the model is refitted only every n/30 observations past 60, so a few asks cost more.
 Usage: python benchmarks/suggestion_time.py [--at 100,1000] [--sampler bayesian]

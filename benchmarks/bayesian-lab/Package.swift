@@ -3,7 +3,7 @@ import Foundation
 import PackageDescription
 
 // A fast loop for work on the Bayesian sampler: the synthetic problems of the quality protocol
-// (hpo-anchors §3) run natively, without Python. Depends on the SweepKit checkout two folders up.
+// (benchmarks/quality.py) run natively, without Python. Depends on the SweepKit checkout two folders up.
 let sweepKit = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL
 
 let package = Package(

@@ -1,7 +1,7 @@
 import Foundation
 import SweepKit
 
-/// Time per suggestion on the 5-D mixed space of hpo-anchors §2 (x0..x2 uniform, lr log-uniform,
+/// Time per suggestion on the 5-D mixed space (x0..x2 uniform, lr log-uniform,
 /// cat choice of 3), after `checkpoints` completed trials: median and mean of the 10 asks there.
 /// The same protocol as benchmarks/suggestion_time.py, natively, for profiling.
 func suggestionTimes(checkpoints: [Int]) throws {
