@@ -1,5 +1,5 @@
 """`sweepkit.sweep` offers the twenty public names of `azure.ai.ml.sweep` with the same constructor
-signatures, defaults and `.type` strings (reference/azure-sweep-api.md §1-§1.5)."""
+signatures, defaults and `.type` strings (as azure.ai.ml.sweep declares them in azure-ai-ml 1.35)."""
 import inspect
 import re
 
