@@ -112,8 +112,9 @@ MUTANTS = [
           "while cancelReason == nil, running.count <= maxConcurrent {", "jobs: one trial more than max_concurrent_trials"),
     swift("runner-trial-timeout", RUNNER, "if trial.stopReason == nil, let limit = spec.sweep.limits.trialTimeout, let since = trial.runningSince, now - since >= limit {",
           "if false, trial.stopReason == nil, let limit = spec.sweep.limits.trialTimeout, let since = trial.runningSince, now - since >= limit {", "trial_timeout never enforced"),
-    swift("runner-sweep-timeout", RUNNER, "Double(Clock.epochMilliseconds() - sweepStart) / 1000 >= timeout {",
-          "Double(Clock.epochMilliseconds() - sweepStart) >= timeout * 1000 * 1000 {", "the sweep's timeout never reached"),
+    swift("runner-sweep-timeout", RUNNER, "if let timeout = spec.sweep.limits.timeout, Double(Clock.epochMilliseconds() - sweepStart) / 1000 >= timeout {",
+          "if false, let timeout = spec.sweep.limits.timeout, Double(Clock.epochMilliseconds() - sweepStart) / 1000 >= timeout {",
+          "the sweep's timeout never enforced"),
 
     # --- samplers' value mapping --------------------------------------------------------------------
     swift("uniform-scale", EXPRESSION, "Swift.min(hi, lo + u * (hi - lo))", "Swift.min(hi, lo + u * hi)", "uniform: lo + u·hi"),
