@@ -4,8 +4,8 @@ Slurm (Debian's slurmctld, slurmd and munge; scripts/slurm-up) and a single-node
 `aml-cluster` registered as that cluster, early termination stopping a remote trial, an engine
 killed (kill -9) while remote trials run and resumed, and cancel.
 
-Slurm tests run when Slurm's daemons are installed; Ray tests when SWEEPKIT_TEST_RAY=1 (Ray takes
-about a minute to install and 10-20 s to start here). Trials on Slurm log to a SQLite store in the
+Slurm tests run when Slurm's daemons are installed; Ray tests when SWEEPKIT_TEST_RAY=1, which
+scripts/test sets unless told otherwise (Ray takes about a minute to install and 10-20 s to start here). Trials on Slurm log to a SQLite store in the
 shared folder; trials on Ray to an MLflow tracking server started for them.
 """
 import json
