@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -101,7 +102,7 @@ final class ClusterLauncherTests: XCTestCase {
 
         // Unpacked by Python (as Ray does), then the entrypoint run by /bin/sh in the unpacked folder.
         let zip = "\(directory!)/\(package.name)", unpacked = "\(directory!)/unpacked"
-        try package.write(to: zip)
+        try Data(package.bytes).write(to: URL(fileURLWithPath: zip))
         let python = try TestEnvironment.pythonWithMLflow()
         let unzip = try TestEnvironment.run([python, "-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(sorted(z.namelist())); z.extractall(sys.argv[2])", zip, unpacked], in: directory)
         XCTAssertEqual(unzip.stdout, "['.sweepkit-trial.sh', 'pkg/', 'pkg/data.txt', 'train.py']\n", unzip.stderr)
