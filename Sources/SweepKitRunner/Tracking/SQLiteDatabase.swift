@@ -31,7 +31,14 @@ final class SQLiteDatabase {
     /// Statements run so far (for the metric-load benchmark).
     private(set) var statements = 0
 
-    init(path: String, readOnly: Bool = false) throws(SweepKitError) {
+    /// How long a COMMIT keeps waiting for readers once the busy timeout has passed. A trial's
+    /// MLflow that holds a read lock past the busy timeout (a starved process on a loaded machine)
+    /// must not fail the sweep: the commit is simply tried again, the transaction still open.
+    private let commitWaitSeconds: Double
+
+    init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 20_000,
+         commitWaitSeconds: Double = 300) throws(SweepKitError) {
+        self.commitWaitSeconds = commitWaitSeconds
         library = try SQLiteLibrary.shared()
         self.path = path
         let flags: Int32 = readOnly ? 0x1 : 0x2  // SQLITE_OPEN_READONLY / SQLITE_OPEN_READWRITE (no CREATE: MLflow makes the file)
@@ -41,7 +48,7 @@ final class SQLiteDatabase {
             _ = library.close(handle)  // a failed open still allocates a handle to release
             throw .internalFailure("cannot open the MLflow database \(path): \(message)")
         }
-        _ = library.busyTimeout(handle, 20_000)  // MLflow's own setting: writers wait for each other
+        _ = library.busyTimeout(handle, busyTimeoutMilliseconds)  // MLflow's own 20 s: writers wait for each other
     }
 
     deinit { _ = library.close(handle) }
@@ -95,11 +102,27 @@ final class SQLiteDatabase {
         try query("BEGIN IMMEDIATE")
         do {
             let result = try body()
-            try query("COMMIT")
+            try commit()
             return result
         } catch {
             _ = try? query("ROLLBACK")
             throw error
+        }
+    }
+
+    /// COMMIT, tried again while SQLite says the database is busy (readers still hold their
+    /// locks after the busy timeout), for up to `commitWaitSeconds`.
+    private func commit() throws(SweepKitError) {
+        let deadline = Clock.monotonicSeconds() + commitWaitSeconds
+        while true {
+            statements += 1
+            var statement: OpaquePointer?
+            guard library.prepare(handle, "COMMIT", -1, &statement, nil) == 0, let statement else { throw failure("prepare", "COMMIT") }
+            let status = library.step(statement)
+            _ = library.finalize(statement)
+            if status == 101 { return }  // SQLITE_DONE
+            guard status & 0xff == 5, Clock.monotonicSeconds() < deadline else { throw failure("run", "COMMIT") }  // SQLITE_BUSY
+            Clock.sleep(seconds: 0.2)
         }
     }
 
