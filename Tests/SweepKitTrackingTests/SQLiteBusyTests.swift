@@ -30,6 +30,30 @@ final class SQLiteBusyTests: XCTestCase {
         XCTAssertEqual(try writer.query("SELECT value FROM metrics"), [[.real(1.5)]])
     }
 
+    /// Likewise a trial's MLflow holding the write lock past the busy timeout: the engine's
+    /// transaction waits to begin.
+    func testATransactionWaitsToBeginWhileAnotherWriterHoldsTheLock() throws {
+        let directory = try FileSystem.makeTemporaryDirectory(prefix: "sweepkit-busy")
+        addTeardownBlock { FileSystem.removeTree(directory) }
+        let path = "\(directory)/store.db"
+        try FileSystem.writeAtomically(path, "")
+        let engine = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: 50, commitWaitSeconds: 30)
+        try engine.query("CREATE TABLE metrics (value REAL)")
+        let trial = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: 50)
+        try trial.query("BEGIN IMMEDIATE")
+        try trial.query("INSERT INTO metrics VALUES (1)")
+
+        let released = expectation(description: "the other writer commits")
+        nonisolated(unsafe) let laterTrial = trial  // used by that thread only from then on
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) {
+            _ = try? laterTrial.query("COMMIT")
+            released.fulfill()
+        }
+        _ = try engine.transaction { () throws(SweepKitError) in try engine.query("INSERT INTO metrics VALUES (2)") }
+        wait(for: [released], timeout: 30)
+        XCTAssertEqual(try engine.query("SELECT value FROM metrics ORDER BY value"), [[.real(1)], [.real(2)]])
+    }
+
     /// Past its wait the commit fails as before, naming the database, and the write is rolled back.
     func testACommitThatCannotLandFailsNamingTheDatabase() throws {
         let directory = try FileSystem.makeTemporaryDirectory(prefix: "sweepkit-busy")

@@ -31,9 +31,9 @@ final class SQLiteDatabase {
     /// Statements run so far (for the metric-load benchmark).
     private(set) var statements = 0
 
-    /// How long a COMMIT keeps waiting for readers once the busy timeout has passed. A trial's
-    /// MLflow that holds a read lock past the busy timeout (a starved process on a loaded machine)
-    /// must not fail the sweep: the commit is simply tried again, the transaction still open.
+    /// How long a transaction's BEGIN and COMMIT keep trying once the busy timeout has passed. A
+    /// trial's MLflow that holds its lock past the busy timeout (a starved process on a loaded
+    /// machine) must not fail the sweep.
     private let commitWaitSeconds: Double
 
     init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 20_000,
@@ -99,10 +99,10 @@ final class SQLiteDatabase {
     }
 
     func transaction<T>(_ body: () throws(SweepKitError) -> T) throws(SweepKitError) -> T {
-        try query("BEGIN IMMEDIATE")
+        try runWaitingWhileBusy("BEGIN IMMEDIATE")
         do {
             let result = try body()
-            try commit()
+            try runWaitingWhileBusy("COMMIT")
             return result
         } catch {
             _ = try? query("ROLLBACK")
@@ -110,18 +110,20 @@ final class SQLiteDatabase {
         }
     }
 
-    /// COMMIT, tried again while SQLite says the database is busy (readers still hold their
-    /// locks after the busy timeout), for up to `commitWaitSeconds`.
-    private func commit() throws(SweepKitError) {
+    /// `sql` (BEGIN IMMEDIATE or COMMIT), tried again while SQLite says the database is busy after
+    /// the busy timeout (another connection still holds its lock), for up to `commitWaitSeconds`.
+    /// Both are safe to repeat: a failed BEGIN started nothing, a busy COMMIT leaves the
+    /// transaction open.
+    private func runWaitingWhileBusy(_ sql: String) throws(SweepKitError) {
         let deadline = Clock.monotonicSeconds() + commitWaitSeconds
         while true {
             statements += 1
             var statement: OpaquePointer?
-            guard library.prepare(handle, "COMMIT", -1, &statement, nil) == 0, let statement else { throw failure("prepare", "COMMIT") }
+            guard library.prepare(handle, sql, -1, &statement, nil) == 0, let statement else { throw failure("prepare", sql) }
             let status = library.step(statement)
             _ = library.finalize(statement)
             if status == 101 { return }  // SQLITE_DONE
-            guard status & 0xff == 5, Clock.monotonicSeconds() < deadline else { throw failure("run", "COMMIT") }  // SQLITE_BUSY
+            guard status & 0xff == 5, Clock.monotonicSeconds() < deadline else { throw failure("run", sql) }  // SQLITE_BUSY
             Clock.sleep(seconds: 0.2)
         }
     }
