@@ -14,6 +14,7 @@ import pytest
 import sweepkit
 from sweepkit import _engine, _engine_process
 from sweepkit._cli import binary_path
+from jobs_helpers import trial_processes
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,24 +66,6 @@ def hang_guard():
     faulthandler.cancel_dump_traceback_later()
 
 
-def _job_processes(job):
-    """Pids of live processes that carry SWEEPKIT_JOB=<job> (a job's trials and what they started)."""
-    marker = f"SWEEPKIT_JOB={job}".encode()
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as f:
-                if marker in f.read().split(b"\0"):
-                    with open(f"/proc/{entry}/stat") as s:
-                        if s.read().split(")")[-1].split()[0] != "Z":
-                            found.append(int(entry))
-        except OSError:
-            continue
-    return found
-
-
 def _engine_pid(job_dir):
     """The pid of a live `sweepkit job run` for the job in `job_dir`, or None."""
     try:
@@ -107,7 +90,7 @@ def _stop_job(workspace, job_dir):
                 time.sleep(0.1)
     except Exception:  # a damaged or half-written job: fall through to killing its processes
         pass
-    pids = _job_processes(name) + [p for p in [_engine_pid(job_dir)] if p]
+    pids = trial_processes(name) + [p for p in [_engine_pid(job_dir)] if p]
     for pid in pids:
         left = True
         try:
