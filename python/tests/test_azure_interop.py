@@ -185,5 +185,5 @@ def test_counts(interop):
     print(f"\nazure-ai-ml subprocess: {seconds['subprocess']:.1f} s (import {seconds['import']:.1f} s); "
           f"SweepKit → Azure: {len(interop['recipes'])} jobs; Azure → SweepKit: {len(interop['recipes'])} jobs and "
           f"{len(interop['corpus'])} files")
-    assert len(interop["recipes"]) == MATRIX_SIZE
+    assert len(interop["recipes"]) == MATRIX_SIZE + 1  # the README's example job and the generated ones
     assert len(interop["corpus"]) >= 10
