@@ -52,6 +52,11 @@ def _tree_mismatch():
 
 def pytest_sessionstart(session):
     """The tests run against the tree they belong to, never a stale or foreign install."""
+    # A shell's background job (`scripts/test &`, nohup) starts with SIGINT ignored, and every
+    # process a test starts would inherit that: the Ctrl-C tests could not interrupt anything.
+    # A handler (unlike SIG_IGN) is reset to the default in the children.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     mismatch = _tree_mismatch()
     if mismatch:
         pytest.exit(f"sweepkit under test is not the package built from this tree: {mismatch}.\n"
