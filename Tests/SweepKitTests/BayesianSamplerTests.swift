@@ -53,6 +53,30 @@ final class BayesianSamplerTests: XCTestCase {
         }
     }
 
+    /// Four trials always pending (max_concurrent_trials 4: the oldest is told, then the next asked)
+    /// must still beat its own initial design and random search on Branin, as sequential trials do.
+    /// A constant liar at the best value failed this: its suggestions fled to the corners.
+    func testFourConcurrentTrialsStillConverge() throws {
+        let space = try SearchSpace(["x1": .uniform(min: -5, max: 10), "x2": .uniform(min: 0, max: 15)])
+        for seed in 1...3 {
+            let bayesian = try sweep(space, seed: seed)
+            var pending: [Trial] = []
+            var told = 0
+            while told < 30 {
+                while pending.count < 4, let trial = try bayesian.ask() { pending.append(trial) }
+                let oldest = pending.removeFirst()
+                try bayesian.tell(oldest.number, value: branin(oldest.params))
+                told += 1
+            }
+            let random = try Sweep(space: space, sampler: .random(seed: seed), goal: .minimize)
+            try random.run(maxTrials: 30) { self.branin($0.params) }
+            let best = try XCTUnwrap(bayesian.best?.value)
+            XCTAssertLessThan(best, bayesian.trials.prefix(10).compactMap(\.value).min()!, "seed \(seed): no better than its design")
+            XCTAssertLessThan(best, try XCTUnwrap(random.best?.value), "seed \(seed): no better than random search")
+            XCTAssertLessThan(best, 0.397887 + 0.5, "seed \(seed): not near Branin's minimum (0.397887)")
+        }
+    }
+
     func testDegenerateObjectivesDoNotBreakTheModel() throws {
         let space = try SearchSpace(["x": .uniform(min: 0, max: 1), "c": .choice([.literal("a"), .literal("b")])])
         let constant = try sweep(space)

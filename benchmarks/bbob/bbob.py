@@ -15,6 +15,12 @@ run resumes where it stopped. The anchors' files are committed: rerunning SweepK
       --dims 2,5 --functions 1-24 --instances 1-5
   python3 benchmarks/bbob/bbob.py summary [--engines ...] [--out benchmarks/results/bbob/summary.md]
 
+Concurrent trials: an engine name with `@q<N>` (e.g. sweepkit-bayesian@q4, optuna-gp@q8) keeps N
+trials pending at every suggestion, as `max_concurrent_trials` N does: N are asked, then each time
+the oldest is told the next is asked (first in, first out), until the budget. SweepKit fantasises
+pending trials (constant liar); Optuna's GPSampler scores them with qLogEI. Results go to
+<engine>@q<N>.jsonl; compare with `summary --engines sweepkit-bayesian,sweepkit-bayesian@q4,...`.
+
 Summary: per (function, dimension) pair the median regret over instances of every engine; then per
 engine the aggregate, the mean over pairs of log10(median regret) (lower is better), and wins / ties
 / losses against each anchor: a tie when the two medians are within a factor of 1.25, or both at the
@@ -40,8 +46,22 @@ FLOOR = 1e-8
 TIE = math.log10(1.25)
 
 
+def base_of(engine):
+    """The engine without its concurrency suffix: optuna-gp@q4 -> optuna-gp."""
+    return engine.split("@")[0]
+
+
+def concurrency_of(engine):
+    suffix = engine.partition("@")[2]
+    if not suffix:
+        return 1
+    if not (suffix.startswith("q") and suffix[1:].isdigit() and int(suffix[1:]) >= 1):
+        sys.exit(f"{engine}: a concurrency suffix is @q<N>, N >= 1 (e.g. @q4)")
+    return int(suffix[1:])
+
+
 def venv_of(engine):
-    return engine.split("-")[0]
+    return base_of(engine).split("-")[0]
 
 
 def budget_of(dim):
@@ -72,11 +92,11 @@ def run(args):
     cells = [[f, d, i, budget_of(d)] for d in dims for i in instances for f in functions]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     for engine in args.engines.split(","):
-        if engine not in ENGINES:
-            sys.exit(f"unknown engine {engine}; engines: {', '.join(ENGINES)}")
-        command = [python_of(engine), str(HERE / "worker.py"), "--engine", engine, "--cells", json.dumps(cells),
-                   "--out", str(RESULTS / f"{engine}.jsonl")]
-        if engine == "sweepkit-tpe":
+        if base_of(engine) not in ENGINES:
+            sys.exit(f"unknown engine {engine}; engines: {', '.join(ENGINES)} (each optionally @q<N>)")
+        command = [python_of(engine), str(HERE / "worker.py"), "--engine", base_of(engine), "--cells", json.dumps(cells),
+                   "--out", str(RESULTS / f"{engine}.jsonl"), "--concurrency", str(concurrency_of(engine))]
+        if base_of(engine) == "sweepkit-tpe":
             if not TPE_PLUGIN.exists():
                 subprocess.run(["swift", "build", "-c", "release", "-Xswiftc", "-static-stdlib", "--package-path",
                                 str(ROOT / "plugins" / "tpe")], check=True)

@@ -5,9 +5,13 @@ started by benchmarks/bbob/bbob.py, which picks the cells.
 A cell is (engine, function, dimension, instance): `budget` sequential trials minimising the BBOB
 function from ioh (IOHprofiler) on its domain [-5, 5]^d, seeded with the instance number. One JSON
 line per finished cell is appended to --out:
-  {"engine", "version", "function", "dim", "instance", "budget", "seed", "f_opt", "values", "wall_s", "cpu_s"}
-where `values` are the trial values in order and f_opt is the instance's known optimum. Cells
-already in --out are skipped, so a run can be stopped and started again.
+  {"engine", "version", "function", "dim", "instance", "budget", "seed", "f_opt", "values", "wall_s", "cpu_s",
+   "concurrency"}
+where `values` are the trial values in the order they were told and f_opt is the instance's known
+optimum. Cells already in --out are skipped, so a run can be stopped and started again.
+
+--concurrency N (SweepKit and Optuna): N trials are pending at every suggestion, as with
+max_concurrent_trials N: N are asked, then the oldest is told and the next asked, until the budget.
 
 Engines:
   sweepkit-bayesian, sweepkit-random   SweepKit's samplers (in-process Sweep.optimize)
@@ -28,7 +32,19 @@ def bbob_problem(function, dim, instance):
     return ioh.get_problem(function, instance=instance, dimension=dim, problem_class=ioh.ProblemClass.BBOB)
 
 
-def sweepkit_run(engine, problem, dim, budget, seed, plugin):
+def first_in_first_out(ask, tell, evaluate, budget, concurrency):
+    """Keeps `concurrency` trials pending: tells the oldest, asks the next, until `budget` are told."""
+    pending, told, asked = [], 0, 0
+    while told < budget:
+        while len(pending) < concurrency and asked < budget:
+            pending.append(ask())
+            asked += 1
+        trial = pending.pop(0)
+        tell(trial, evaluate(trial))
+        told += 1
+
+
+def sweepkit_run(engine, problem, dim, budget, seed, plugin, concurrency=1):
     import sweepkit
     from sweepkit.sweep import RandomSamplingAlgorithm, Uniform
 
@@ -47,11 +63,14 @@ def sweepkit_run(engine, problem, dim, budget, seed, plugin):
 
     sweep = sweepkit.Sweep(search_space={n: Uniform(-5.0, 5.0) for n in names}, sampling_algorithm=algorithm,
                            goal="minimize", max_total_trials=budget)
-    sweep.optimize(objective)
+    if concurrency == 1:
+        sweep.optimize(objective)
+    else:
+        first_in_first_out(sweep.ask, sweep.tell, objective, budget, concurrency)
     return values, sweepkit.__version__
 
 
-def optuna_run(engine, problem, dim, budget, seed):
+def optuna_run(engine, problem, dim, budget, seed, concurrency=1):
     import warnings
 
     import optuna
@@ -60,9 +79,26 @@ def optuna_run(engine, problem, dim, budget, seed):
     warnings.filterwarnings("ignore")
     sampler = optuna.samplers.GPSampler(seed=seed) if engine == "optuna-gp" else optuna.samplers.TPESampler(seed=seed)
     study = optuna.create_study(sampler=sampler)
-    study.optimize(lambda trial: float(problem([trial.suggest_float(f"x{i}", -5.0, 5.0) for i in range(dim)])),
-                   n_trials=budget)
-    return [t.value for t in study.trials], optuna.__version__
+
+    def objective(trial):
+        return float(problem([trial.suggest_float(f"x{i}", -5.0, 5.0) for i in range(dim)]))
+
+    if concurrency == 1:
+        study.optimize(objective, n_trials=budget)
+        return [t.value for t in study.trials], optuna.__version__
+    values = []
+
+    def ask():
+        # The parameters are drawn now, while the other asked trials are pending (RUNNING).
+        trial = study.ask()
+        return trial, [trial.suggest_float(f"x{i}", -5.0, 5.0) for i in range(dim)]
+
+    def evaluate(asked):
+        values.append(float(problem(asked[1])))
+        return values[-1]
+
+    first_in_first_out(ask, lambda asked, value: study.tell(asked[0], value), evaluate, budget, concurrency)
+    return values, optuna.__version__
 
 
 def botorch_run(problem, dim, budget, seed):
@@ -120,7 +156,10 @@ def main():
     parser.add_argument("--cells", required=True, help="JSON list of [function, dim, instance, budget]")
     parser.add_argument("--out", required=True)
     parser.add_argument("--tpe-plugin", default=None)
+    parser.add_argument("--concurrency", type=int, default=1)
     args = parser.parse_args()
+    if args.concurrency > 1 and not args.engine.startswith(("sweepkit-", "optuna-")):
+        sys.exit(f"--concurrency: {args.engine} runs one trial at a time here")
     done = set()
     if os.path.exists(args.out):
         with open(args.out) as lines:
@@ -135,9 +174,9 @@ def main():
         seed = instance
         started, cpu_started = time.perf_counter(), time.process_time()
         if args.engine.startswith("sweepkit-"):
-            values, version = sweepkit_run(args.engine, problem, dim, budget, seed, args.tpe_plugin)
+            values, version = sweepkit_run(args.engine, problem, dim, budget, seed, args.tpe_plugin, args.concurrency)
         elif args.engine.startswith("optuna-"):
-            values, version = optuna_run(args.engine, problem, dim, budget, seed)
+            values, version = optuna_run(args.engine, problem, dim, budget, seed, args.concurrency)
         elif args.engine == "botorch":
             values, version = botorch_run(problem, dim, budget, seed)
         else:
@@ -145,11 +184,11 @@ def main():
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         row = {"engine": args.engine, "version": version, "function": function, "dim": dim, "instance": instance,
                "budget": budget, "seed": seed, "f_opt": float(problem.optimum.y), "values": values,
-               "wall_s": round(wall, 3), "cpu_s": round(cpu, 3)}
+               "wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "concurrency": args.concurrency}
         with open(args.out, "a") as out:
             out.write(json.dumps(row) + "\n")
         regret = min(values) - row["f_opt"]
-        print(f"{args.engine:18s} f{function:<2d} d={dim:<2d} i={instance} regret={regret:.4g} wall={wall:.1f}s cpu={cpu:.1f}s", flush=True)
+        print(f"{args.engine}@q{args.concurrency:<3d} f{function:<2d} d={dim:<2d} i={instance} regret={regret:.4g} wall={wall:.1f}s cpu={cpu:.1f}s", flush=True)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ import Glibc
 ///   candidates, then L-BFGS from the best ones).
 /// - Discrete coordinates snap onto their values (`CoordinateGrid`), and an evaluated or pending
 ///   configuration is not suggested again while another remains.
-/// - Pending trials (asked, not told) are fantasised at the current best value (constant liar), so
-///   concurrent suggestions differ.
+/// - Pending trials (asked, not told) are fantasised at the model's mean there (Kriging believer),
+///   so concurrent suggestions differ without leaving the promising regions.
 /// - Failed trials are left out (their region stays uncertain); early-stopped (canceled) trials
 ///   enter with their last reported value when they have one, as they were stopped for being poor.
 /// Seeded by the sweep's seed: the same seed and the same results give the same suggestions.
@@ -89,18 +89,26 @@ public final class BayesianSampler: Sampler {
             useWarping = warpedFit.score + warped.logJacobian > plainFit.score + plain.logJacobian
             observationsAtLastFit = data.count
         }
-        var targets = useWarping ? warped.targets : plain.targets
+        let targets = useWarping ? warped.targets : plain.targets
         let incumbent = targets.min() ?? 0
         let incumbentPoint = points[targets.firstIndex(of: incumbent) ?? 0]
-        // Constant liar: pending trials count as already observed at the best value.
-        for (number, point) in suggested.sorted(by: { $0.key < $1.key }) where !finished.contains(number) {
-            points.append(point)
-            targets.append(incumbent)
-        }
-        guard let model = GaussianProcess(points: points, targets: targets,
-                                          hyperparameters: useWarping ? warpedHyperparameters : hyperparameters,
-                                          categories: categories) else {
+        let chosen = useWarping ? warpedHyperparameters : hyperparameters
+        guard var model = GaussianProcess(points: points, targets: targets, hyperparameters: chosen, categories: categories) else {
             return sobol.point(index: UInt32(truncatingIfNeeded: trialNumber))  // degenerate: fall back to the design
+        }
+        // Kriging believer: pending trials count as observed at the model's mean there. The mean
+        // stays as it was and only the uncertainty around them shrinks, so the next suggestion
+        // keeps to the promising regions but away from what is already being evaluated. (A
+        // constant liar at the best value flattened the region around the best point, and
+        // suggestions at 4 concurrent trials fled to the corners: near-random regret on a sphere.)
+        let pending = suggested.sorted(by: { $0.key < $1.key }).filter { !finished.contains($0.key) }.map(\.value)
+        if !pending.isEmpty {
+            let believed = model.predict(batch: pending).map(\.mean)
+            if let withPending = GaussianProcess(points: points + pending, targets: targets + believed,
+                                                 hyperparameters: chosen, categories: categories) {
+                model = withPending
+                points += pending
+            }
         }
         var random = SplitMix64(seed: seed &+ UInt64(truncatingIfNeeded: trialNumber) &* 0x9E37_79B9)
         let optimizer = AcquisitionOptimizer(model: model, best: incumbent, grid: grid)
