@@ -71,4 +71,17 @@ final class LocalTrialTests: XCTestCase {
         }
         XCTAssertEqual(fixture.workspace.jobNames(), [], "nothing was recorded")
     }
+
+    func testAMistypedLimitVariableIsRefusedAtSubmissionNamingIt() throws {
+        for variable in ["SWEEPKIT_CODE_MAX_MB", "SWEEPKIT_CODE_MAX_FILES", "SWEEPKIT_TRIAL_OUTPUT_MAX_MB"] {
+            setenv(variable, "64MB", 1)
+            defer { unsetenv(variable) }
+            XCTAssertThrowsError(try fixture.workspace.submit(JobFixture.gridJob(name: "typo", values: [1]))) { error in
+                guard case SweepKitError.validation(let field, let message) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(field, variable)
+                XCTAssertTrue(message.contains("got '64MB'"), message)
+            }
+        }
+        XCTAssertEqual(fixture.workspace.jobNames(), [], "nothing was recorded")
+    }
 }

@@ -29,7 +29,8 @@ final class InputLimitsTests: XCTestCase {
 
     func testEveryLimitHasADefaultAVariableAndAValueInForce() throws {
         let json = try InputLimits.json()
-        XCTAssertEqual(json.object?.keys.map { $0 }, ["max_input_bytes", "max_input_depth", "max_input_values", "max_choice_values", "max_message_bytes"])
+        XCTAssertEqual(json.object?.keys.map { $0 }, ["max_input_bytes", "max_input_depth", "max_input_values", "max_choice_values", "max_message_bytes",
+                                                      "max_code_megabytes", "max_code_files", "max_trial_output_megabytes"])
         XCTAssertEqual(json.object?["max_input_depth"]?.jsonText,
                        #"{"value":64,"default":64,"environment_variable":"SWEEPKIT_MAX_INPUT_DEPTH","unit":"levels","summary":"nesting depth of mappings and lists in one document"}"#)
         withEnvironment(["SWEEPKIT_MAX_CHOICE_VALUES": " 12 "]) {

@@ -251,3 +251,85 @@ def command_lines_containing(secrets) -> list:
             if any(secret.encode() in line for secret in secrets):
                 found.append(line.replace(b"\0", b" ").decode(errors="replace"))
     return found
+
+
+class FlakyGateway:
+    """A gateway in front of an MLflow server, as teams put one (an API gateway or a reverse proxy
+    that wants a bearer token and rate-limits): every request must carry `Authorization: Bearer
+    <token>` (else 401), and of the engine's requests (User-Agent `sweepkit`) every `every`-th is
+    answered 429 with `Retry-After: 1` or 503, alternately, instead of being forwarded. Trials'
+    requests (MLflow's own client) are forwarded untouched. On 127.0.0.1, plain HTTP."""
+
+    def __init__(self, upstream: MLflowServer, *, every: int = 3):
+        import http.server
+        import threading
+
+        self.token = "tok-" + base64.b32encode(os.urandom(15)).decode().lower()
+        self.upstream, self.every = upstream, every
+        self.lock = threading.Lock()
+        self.engine_requests = 0
+        self.refused = {"401": 0, "429": 0, "503": 0}
+        self.authorization_seen = set()
+        gateway = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as MLflow's server answers
+
+            def log_message(self, *args):
+                pass
+
+            def _answer(self, status: int, body: bytes, headers=()):
+                self.send_response(status)
+                for key, value in headers:
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _handle(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                authorization = self.headers.get("Authorization", "")
+                with gateway.lock:
+                    gateway.authorization_seen.add(authorization.split(" ")[0])
+                if authorization != f"Bearer {gateway.token}":
+                    with gateway.lock:
+                        gateway.refused["401"] += 1
+                    return self._answer(401, b'{"error_code": "UNAUTHENTICATED"}')
+                if self.headers.get("User-Agent", "").startswith("sweepkit"):
+                    with gateway.lock:
+                        gateway.engine_requests += 1
+                        fault = gateway.engine_requests % gateway.every == 0
+                        kind = "429" if (gateway.engine_requests // gateway.every) % 2 else "503"
+                        if fault:
+                            gateway.refused[kind] += 1
+                    if fault and kind == "429":
+                        return self._answer(429, b'{"error_code": "RESOURCE_EXHAUSTED"}', [("Retry-After", "1")])
+                    if fault:
+                        return self._answer(503, b"upstream unavailable")
+                forward = urllib.request.Request(gateway.upstream.uri + self.path, data=body if body else None,
+                                                 method=self.command,
+                                                 headers={"Content-Type": self.headers.get("Content-Type", "application/json")})
+                try:
+                    with urllib.request.urlopen(forward, timeout=60) as response:
+                        status, payload = response.status, response.read()
+                except urllib.error.HTTPError as error:
+                    status, payload = error.code, error.read()
+                self._answer(status, payload, [("Content-Type", "application/json")])
+
+            do_GET = do_POST = do_PATCH = do_DELETE = _handle
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def uri(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> "FlakyGateway":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

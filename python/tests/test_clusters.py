@@ -32,9 +32,23 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
+    """A port free right now; another process may take it before ours binds it, so every start
+    below retries with fresh ports (`up_with_fresh_ports`)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def up_with_fresh_ports(start, clean_up, attempts: int = 3):
+    """Runs `start()` (which picks its ports with free_port) until it succeeds, calling `clean_up()`
+    after each failure; the last failure is raised."""
+    for attempt in range(attempts):
+        try:
+            return start()
+        except AssertionError:
+            clean_up()
+            if attempt == attempts - 1:
+                raise
 
 
 def slurm_installed() -> bool:
@@ -46,11 +60,15 @@ class Slurm:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        env = {**os.environ, "SLURMCTLD_PORT": str(free_port()), "SLURMD_PORT": str(free_port())}
-        started = subprocess.run([str(REPO / "scripts" / "slurm-up"), str(folder / "state")], capture_output=True, text=True,
-                                 env=env, timeout=120)
-        assert started.returncode == 0, started.stderr
-        self.conf = started.stdout.strip().split("=", 1)[1]
+
+        def start():
+            env = {**os.environ, "SLURMCTLD_PORT": str(free_port()), "SLURMD_PORT": str(free_port())}
+            started = subprocess.run([str(REPO / "scripts" / "slurm-up"), str(folder / "state")], capture_output=True,
+                                     text=True, env=env, timeout=120)
+            assert started.returncode == 0, started.stderr
+            return started.stdout.strip().split("=", 1)[1]
+
+        self.conf = up_with_fresh_ports(start, self.stop)
         os.environ["SLURM_CONF"] = self.conf  # for the engines the tests start, and squeue here
 
     def stop(self) -> None:
@@ -75,17 +93,22 @@ class Ray:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        port = free_port()
-        env = {**os.environ, "RAY_DASHBOARD_PORT": str(port), "RAY_GCS_PORT": str(free_port()),
-               "RAY_CLIENT_PORT": str(free_port()), "RAY_NUM_CPUS": "2"}
-        started = subprocess.run([str(REPO / "scripts" / "ray-up"), str(folder / "ray")], capture_output=True, text=True,
-                                 env=env, timeout=600)
-        assert started.returncode == 0, started.stderr
-        self.address = started.stdout.strip().split("=", 1)[1]
+        self.mlflow = None
+
+        def start():
+            env = {**os.environ, "RAY_DASHBOARD_PORT": str(free_port()), "RAY_GCS_PORT": str(free_port()),
+                   "RAY_CLIENT_PORT": str(free_port()), "RAY_NUM_CPUS": "2"}
+            started = subprocess.run([str(REPO / "scripts" / "ray-up"), str(folder / "ray")], capture_output=True,
+                                     text=True, env=env, timeout=600)
+            assert started.returncode == 0, started.stderr
+            return started.stdout.strip().split("=", 1)[1]
+
+        self.address = up_with_fresh_ports(start, self.stop)
         self.mlflow = MLflowServer(folder / "mlflow")
 
     def stop(self) -> None:
-        self.mlflow.stop()
+        if self.mlflow is not None:
+            self.mlflow.stop()
         subprocess.run([str(REPO / "scripts" / "ray-down"), str(self.folder / "ray")], timeout=120)
 
     def register(self, client: MLClient, shared: Path, name: str = "aml-cluster") -> None:
@@ -105,26 +128,32 @@ class MLflowServer:
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True)
-        port = free_port()
+        self.process = None
         mlflow = shutil.which("mlflow", path=os.path.dirname(sys.executable))
-        self.uri = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen(
-            [mlflow, "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-             "--backend-store-uri", f"sqlite:///{folder}/mlflow.db", "--default-artifact-root", str(folder / "artifacts")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "mlflow server exited"
-            try:
-                with urllib.request.urlopen(self.uri + "/health", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.5)
-        raise AssertionError("mlflow server did not come up")
+
+        def start():
+            port = free_port()
+            self.uri = f"http://127.0.0.1:{port}"
+            self.process = subprocess.Popen(
+                [mlflow, "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+                 "--backend-store-uri", f"sqlite:///{folder}/mlflow.db", "--default-artifact-root", str(folder / "artifacts")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                assert self.process.poll() is None, "mlflow server exited (its port may have been taken)"
+                try:
+                    with urllib.request.urlopen(self.uri + "/health", timeout=2):
+                        return
+                except OSError:
+                    time.sleep(0.5)
+            raise AssertionError("mlflow server did not come up")
+
+        up_with_fresh_ports(start, self.stop)
 
     def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")

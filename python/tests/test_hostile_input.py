@@ -34,7 +34,8 @@ def test_limits_are_reported_with_their_variables(monkeypatch):
     assert {name: limit["environment_variable"] for name, limit in limits.items()} == {
         "max_input_bytes": "SWEEPKIT_MAX_INPUT_BYTES", "max_input_depth": "SWEEPKIT_MAX_INPUT_DEPTH",
         "max_input_values": "SWEEPKIT_MAX_INPUT_VALUES", "max_choice_values": "SWEEPKIT_MAX_CHOICE_VALUES",
-        "max_message_bytes": "SWEEPKIT_MAX_MESSAGE_BYTES"}
+        "max_message_bytes": "SWEEPKIT_MAX_MESSAGE_BYTES", "max_code_megabytes": "SWEEPKIT_CODE_MAX_MB",
+        "max_code_files": "SWEEPKIT_CODE_MAX_FILES", "max_trial_output_megabytes": "SWEEPKIT_TRIAL_OUTPUT_MAX_MB"}
     assert limits["max_input_depth"]["value"] == limits["max_input_depth"]["default"] == 64
     monkeypatch.setenv("SWEEPKIT_MAX_INPUT_DEPTH", "10")
     assert _engine.input_limits()["max_input_depth"]["value"] == 10

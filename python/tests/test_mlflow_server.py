@@ -5,7 +5,8 @@
   or a command line; a wrong password, an untrusted certificate give clear errors;
 - MLflow 3 (the newest 3.x): the seed example with trials logging through mlflow-skinny; the runs
   view of MLflow 3's UI in a headless browser; the server killed and restarted mid-sweep (no metric
-  and no trial lost); a server that stays down fails the sweep, naming it.
+  and no trial lost); a server that stays down fails the sweep, naming it; behind a gateway that wants a
+  bearer token and answers 429/503 to every third request of the engine, nothing is lost either.
 """
 import json
 import os
@@ -21,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from jobs_helpers import report, wait_for, write_code
-from mlflow_servers import (REPO, MLflowServer, command_lines_containing, ensure_envs, files_containing,
-                            parent_and_children, tags_of)
+from mlflow_servers import (REPO, FlakyGateway, MLflowServer, command_lines_containing, ensure_envs,
+                            files_containing, parent_and_children, tags_of)
 from sweepkit import MLClient, command
 from sweepkit.sweep import Choice
 
@@ -275,3 +276,27 @@ def test_a_server_that_stays_down_fails_the_sweep_naming_it(server3, envs, tmp_p
     assert ended["status"] == "Failed", ended
     assert server3.uri in ended["reason"] and "did not answer" in ended["reason"], ended["reason"]
     assert {t["status"] for t in ended["trials"]} == {"Canceled"}
+
+
+def test_a_gateway_with_a_bearer_token_and_429_503_answers_costs_no_metric_and_no_trial(server3, envs, tmp_path, monkeypatch):
+    """MLFLOW_TRACKING_TOKEN reaches the engine and the trials (as MLflow's client reads it), never a
+    file or a command line; the engine retries 429 (Retry-After) and 503 on MLflow's schedule and
+    loses no metric; the trials' own MLflow client is left alone by the gateway."""
+    code = write_code(tmp_path / "src", **{"trial.py": RESTART_TRIAL})
+    with FlakyGateway(server3, every=3) as gateway:
+        environment = {"MLFLOW_TRACKING_URI": gateway.uri, "MLFLOW_TRACKING_TOKEN": gateway.token,
+                       "SWEEPKIT_PYTHON": envs["skinny"]}
+        ended = submit(tmp_path, monkeypatch, environment, sweep_job(code, "behind-a-gateway", trials=3), timeout=600)
+        assert ended["status"] == "Completed", ended.get("reason")
+        assert gateway.refused["429"] >= 3 and gateway.refused["503"] >= 3, gateway.refused
+        assert gateway.refused["401"] == 0 and gateway.authorization_seen == {"Bearer"}, gateway.authorization_seen
+        experiment_id = server3.experiment("behind-a-gateway")["experiment_id"]
+        _, children = parent_and_children(server3.runs(experiment_id))
+        assert len(children) == 3
+        for trial in ended["trials"]:
+            assert trial["status"] == "Completed" and trial["attempts"] == 1, trial
+            logged = [m["value"] for m in sorted(server3.history(trial["run_id"], "loss"), key=lambda m: m["step"])]
+            assert len(logged) == 30, trial
+            assert trial["metrics"]["loss.points"] == 30 and sorted(trial["history"]) == sorted(logged), trial
+    assert files_containing(tmp_path, [gateway.token]) == []
+    assert command_lines_containing([gateway.token]) == []

@@ -72,7 +72,26 @@ public enum InputLimits {
         name: "max_message_bytes", environmentVariable: "SWEEPKIT_MAX_MESSAGE_BYTES", defaultValue: 64 << 10,
         ceiling: Int(Int32.max), unit: "bytes", summary: "message of a tell (why a trial failed or was canceled)")
 
-    public static let all = [inputBytes, inputDepth, inputValues, choiceValues, messageBytes]
+    /// A job's `code` folder, copied into every trial (Azure caps its snapshots at 300 MB).
+    public static let codeMegabytes = InputLimit(
+        name: "max_code_megabytes", environmentVariable: "SWEEPKIT_CODE_MAX_MB", defaultValue: 300,
+        ceiling: 1 << 20, unit: "MB", summary: "size of a job's code folder, copied into every trial")
+    /// Files in a job's `code` folder (Azure caps its snapshots at 2000 files).
+    public static let codeFiles = InputLimit(
+        name: "max_code_files", environmentVariable: "SWEEPKIT_CODE_MAX_FILES", defaultValue: 2000,
+        ceiling: Int(Int32.max), unit: "files", summary: "files in a job's code folder")
+    /// A trial's stdout.txt or stderr.txt: past it the middle is cut, the head and tail kept.
+    public static let trialOutputMegabytes = InputLimit(
+        name: "max_trial_output_megabytes", environmentVariable: "SWEEPKIT_TRIAL_OUTPUT_MAX_MB", defaultValue: 64,
+        ceiling: 1 << 20, unit: "MB", summary: "each of a trial's stdout and stderr files (the middle is cut, head and tail kept)")
+
+    public static let all = [inputBytes, inputDepth, inputValues, choiceValues, messageBytes, codeMegabytes, codeFiles, trialOutputMegabytes]
+
+    /// Checks every variable that is set, so a mistyped limit is refused when a job is submitted
+    /// rather than ignored later by the engine.
+    public static func checkEnvironment() throws(SweepKitError) {
+        for limit in all { _ = try limit.value() }
+    }
 
     /// The JSON parser's bounds for one user document.
     public static func jsonLimits() throws(SweepKitError) -> JSONParser.Limits {

@@ -6,12 +6,6 @@ import SweepKitPlatform
 /// copied; the size is capped as Azure caps snapshots (300 MB, 2000 files), and both limits can be
 /// raised with `SWEEPKIT_CODE_MAX_MB` and `SWEEPKIT_CODE_MAX_FILES`.
 public enum CodeSnapshot {
-    public static var maxBytes: Int { limit("SWEEPKIT_CODE_MAX_MB", default: 300) * 1_048_576 }
-    public static var maxFiles: Int { limit("SWEEPKIT_CODE_MAX_FILES", default: 2000) }
-
-    private static func limit(_ variable: String, default value: Int) -> Int {
-        ProcessEnvironment.value(variable).flatMap { Int($0.trimmingWhitespace) }.flatMap { $0 > 0 ? $0 : nil } ?? value
-    }
 
     /// Paths left out of every copy of `spec`'s code.
     public static func exclusions(_ spec: SweepJobSpec, workspaceRoot: String) -> Set<String> {
@@ -40,6 +34,8 @@ public enum CodeSnapshot {
         guard FileSystem.isDirectory(code) || FileSystem.exists(code) else {
             throw .validation(field: "trial.code", message: "no such folder or file: \(code)")
         }
+        let maxBytes = try InputLimits.codeMegabytes.value() * 1_048_576
+        let maxFiles = try InputLimits.codeFiles.value()
         let size = FileSystem.treeSize(code, excluding: exclusions(spec, workspaceRoot: workspaceRoot), maxBytes: maxBytes, maxFiles: maxFiles)
         if size.bytes > maxBytes || size.files > maxFiles {
             throw .validation(

@@ -19,8 +19,17 @@ public enum JobProcesses {
     }
 
     /// Ends every process of the job (SIGKILL): left behind by a dead engine, or escaped from a
-    /// trial's process group (`setsid`).
-    public static func killAll(job: String) {
-        for pid in pids(job: job) { ChildProcess.signal(pid, SIGKILL) }
+    /// trial's process group (`setsid`). Returns once none is left, or after `waitSeconds`: a
+    /// killed process lingers until the kernel has torn it down, and one may have forked between
+    /// the look and the kill, so the table is read again until it is empty.
+    public static func killAll(job: String, waitSeconds: Double = 2) {
+        let deadline = Clock.monotonicSeconds() + waitSeconds
+        var remaining = pids(job: job)
+        while !remaining.isEmpty {
+            for pid in remaining { ChildProcess.signal(pid, SIGKILL) }
+            if Clock.monotonicSeconds() > deadline { return }
+            usleep(10_000)
+            remaining = pids(job: job)
+        }
     }
 }

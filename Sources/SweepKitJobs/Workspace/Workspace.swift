@@ -23,6 +23,7 @@ public struct Workspace: Sendable {
     /// gives it a name if it has none, and records it (job.json and the journal's `created`
     /// event). Nothing runs yet: an engine process runs it.
     public func submit(_ json: JSONValue) throws(SweepKitError) -> SweepJobSpec {
+        try InputLimits.checkEnvironment()
         var spec = try SweepJobSpec(json: Self.resolvingRelativePaths(json)).decidingDefaults()
         try EngineAssembly.loadPlugins(spec.plugins)
         _ = try Sweep(spec: spec.sweep)

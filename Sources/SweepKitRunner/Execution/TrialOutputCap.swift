@@ -11,8 +11,11 @@ import SweepKitPlatform
 /// Trials write their output in append mode, so a cut never leaves a hole. The cap is
 /// `SWEEPKIT_TRIAL_OUTPUT_MAX_MB` (default 64) per file.
 enum TrialOutputCap {
+    /// A mistyped variable was refused at submission (`InputLimits.checkEnvironment`); one set
+    /// wrong later, under a running engine, falls back to the default.
     static var maxBytes: Int {
-        (ProcessEnvironment.value("SWEEPKIT_TRIAL_OUTPUT_MAX_MB").flatMap { Int($0.trimmingWhitespace) }.flatMap { $0 > 0 ? $0 : nil } ?? 64) * 1_048_576
+        let limit = InputLimits.trialOutputMegabytes
+        return ((try? limit.value()) ?? limit.defaultValue) * 1_048_576
     }
 
     static func enforce(logDirectory: String, maxBytes: Int = TrialOutputCap.maxBytes) {
