@@ -290,6 +290,7 @@ def test_a_gateway_with_a_bearer_token_and_429_503_answers_costs_no_metric_and_n
         assert ended["status"] == "Completed", ended.get("reason")
         assert gateway.refused["429"] >= 3 and gateway.refused["503"] >= 3, gateway.refused
         assert gateway.refused["401"] == 0 and gateway.authorization_seen == {"Bearer"}, gateway.authorization_seen
+        print(f"\ngateway: {gateway.engine_requests} engine requests, refused {gateway.refused}")
         experiment_id = server3.experiment("behind-a-gateway")["experiment_id"]
         _, children = parent_and_children(server3.runs(experiment_id))
         assert len(children) == 3
