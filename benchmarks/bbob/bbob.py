@@ -170,7 +170,7 @@ def summary(args):
             continue
         label = "all dimensions" if len(dims) > 1 else f"d = {dims[0]}"
         say(f"\n### Aggregate, {label}: {len(chosen)} pairs every engine finished\n")
-        anchors = [a for a in ANCHORS if a in engines]
+        anchors = [a for a in (args.anchors.split(",") if args.anchors else ANCHORS) if a in engines]
         say("| engine | mean log10 median regret | " + " | ".join(f"vs {a}: W/T/L" for a in anchors) + " | median s/cell, CPU (wall) |")
         say("|---|---|" + "---|" * len(anchors) + "---|")
         for engine in engines:
@@ -209,6 +209,8 @@ def main():
     summarizer = commands.add_parser("summary")
     summarizer.add_argument("--engines", default=",".join(ENGINES))
     summarizer.add_argument("--out", default=None)
+    summarizer.add_argument("--anchors", default=None,
+                            help=f"engines to count wins/ties/losses against (default {','.join(ANCHORS)}), e.g. optuna-gp@q4")
     summarizer.set_defaults(handler=summary)
     args = parser.parse_args()
     args.handler(args)
