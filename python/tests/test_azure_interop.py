@@ -14,6 +14,8 @@ The Azure ML SDK (`azure-ai-ml`, pinned in scripts/azure-venv) runs from its own
   in azure_yaml/ (written the way Azure's documentation and examples write them, in both
   placeholder forms) and examples/sweep.yml, loaded by both SDKs: SweepKit's job means what Azure's does, or, where the
   file needs the Azure ML service, SweepKit says which field.
+- SweepKit-only settings (a plugin sampler, a choice of booleans, CPUs and memory per trial) are
+  dumped as `properties.sweepkit.*`: the SDK loads such a dump and keeps them as written.
 
 SWEEPKIT_SKIP_AZURE=1 skips these tests (no network to create the virtualenv).
 """
@@ -25,6 +27,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+import yaml
 
 import sweepkit
 import sweepkit.entities
@@ -85,9 +88,15 @@ def interop(azure_python, tmp_path_factory):
                 ours[recipe["id"]] = {"file": str(dump), "original": canonical(job, str(project), upgrade)}
     finally:
         os.chdir(cwd)
+    extensions = {}
+    for name, job in extension_jobs(project).items():
+        dump = root / "sweepkit-extensions" / f"{name}.yml"
+        dump.parent.mkdir(exist_ok=True)
+        job.dump(dump)
+        extensions[name] = str(dump)
     corpus = sorted(str(path) for path in CORPUS.glob("*.yml")) + [str(REPO / "examples" / "sweep.yml")]
     manifest = {"project": str(project), "azure_dumps": str(root / "azure-dumps"), "recipes": jobs,
-                "files": [entry["file"] for entry in ours.values()] + corpus}
+                "files": [entry["file"] for entry in ours.values()] + list(extensions.values()) + corpus}
     (root / "manifest.json").write_text(json.dumps(manifest))
     started = time.monotonic()
     result = subprocess.run([azure_python, str(TESTS / "azure_interop" / "azure_side.py"), str(root / "manifest.json"),
@@ -95,7 +104,22 @@ def interop(azure_python, tmp_path_factory):
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads((root / "results.json").read_text())
     results["seconds"]["subprocess"] = time.monotonic() - started
-    return {"recipes": jobs, "ours": ours, "corpus": corpus, "azure": results}
+    return {"recipes": jobs, "ours": ours, "corpus": corpus, "extensions": extensions, "azure": results}
+
+
+def extension_jobs(project: Path) -> dict:
+    """Jobs with settings Azure ML has no place for (a plugin sampler, a choice of booleans, CPUs and
+    memory per trial): their dumps keep them as `properties.sweepkit.*`."""
+    tpe = sweepkit.command(code=str(project / "src"), command="python train.py ${{search_space.flag}} ${{search_space.x}}",
+                           environment="azureml:env:1").sweep(
+        primary_metric="acc", goal="maximize", sampling_algorithm={"type": "tpe", "seed": 1},
+        search_space={"flag": sweepkit.sweep.Choice([True, False]), "x": sweepkit.sweep.Uniform(0, 1)})
+    tpe.set_resources(instance_count=2, cpus=2, memory="4G")
+    resources = sweepkit.command(code=str(project / "src"), command="python train.py ${{search_space.x}}",
+                                 environment="azureml:env:1").sweep(
+        primary_metric="acc", goal="maximize", sampling_algorithm="random", search_space={"x": sweepkit.sweep.Uniform(0, 1)})
+    resources.set_resources(instance_count=1, cpus=2, gpus=1, memory="4G")
+    return {"tpe-flags-resources": tpe, "resources": resources}
 
 
 def load_quietly(path):
@@ -187,3 +211,24 @@ def test_counts(interop):
           f"{len(interop['corpus'])} files")
     assert len(interop["recipes"]) == MATRIX_SIZE + 1  # the README's example job and the generated ones
     assert len(interop["corpus"]) >= 10
+
+
+def test_sweepkit_only_settings_reach_azure_as_properties_it_keeps(interop):
+    """The real SDK loads a dump that carries SweepKit-only settings: it keeps `properties.sweepkit.*`
+    as they were written, reads what it has a place for, and SweepKit reads the settings back."""
+    for name, path in interop["extensions"].items():
+        azure = interop["azure"]["loaded"][path]
+        assert "error" not in azure, f"{name}: azure.ai.ml.load_job refused: {azure['error'][:1500]}"
+        document = yaml.safe_load(Path(path).read_text())
+        assert Path(path).read_text().startswith("# Written by SweepKit")
+        assert azure["properties"] == document["properties"] and all(k.startswith("sweepkit.") for k in document["properties"])
+        assert azure["resources"].get("instance_count") == document["resources"]["instance_count"]
+        ours, _ = load_quietly(path)
+        assert json.loads(document["properties"]["sweepkit.resources"]) == ours.resources
+    tpe = interop["azure"]["loaded"][interop["extensions"]["tpe-flags-resources"]]["canonical"]
+    # Azure runs what it can: its default algorithm, the booleans as the text a trial receives.
+    assert tpe["sampling_algorithm"] == {"type": "random"}
+    assert tpe["search_space"][0] == ["flag", ["choice", [["True", "False"]]]]
+    ours, _ = load_quietly(interop["extensions"]["tpe-flags-resources"])
+    assert ours.sampling_algorithm == {"type": "tpe", "seed": 1}
+    assert ours.search_space["flag"].values == [True, False]

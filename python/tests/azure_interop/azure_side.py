@@ -35,7 +35,9 @@ def loaded(path: str) -> dict:
     try:
         job = ml.load_job(path)
         base = str(getattr(job, "base_path", None) or getattr(job, "_base_path", None) or os.path.dirname(path))
-        return {"canonical": canonical(job, base, map_single_brackets_and_warn)}
+        return {"canonical": canonical(job, base, map_single_brackets_and_warn),
+                "properties": dict(getattr(job, "properties", None) or {}),
+                "resources": dict(job.resources._to_dict() if hasattr(job.resources, "_to_dict") else job.resources or {})}
     except Exception as error:  # noqa: BLE001 - the error is the result
         return {"error": f"{type(error).__name__}: {error}"}
 
