@@ -46,12 +46,12 @@ def test_limits_are_reported_with_their_variables(monkeypatch):
 
 # --- item 4: hostile YAML, through the CLI and through load_job ---------------------------------------
 
-@pytest.mark.parametrize("command", ["validate", "sample"])
+@pytest.mark.parametrize("command", ["validate", "sample", "job create"])
 def test_cli_refuses_deep_yaml_without_crashing(tmp_path, sweepkit_command, command):
     path = tmp_path / "deep.yml"
     path.write_text(deep_yaml())
     assert path.stat().st_size < 11_000
-    result = run_cli(sweepkit_command, command, "--file", str(path), check=False)
+    result = run_cli(sweepkit_command, *command.split(), "--file", str(path), check=False)
     assert result.returncode == 2, result.stderr  # an invalid file, not SIGSEGV (-11)
     assert "over the limit of 64 levels (SWEEPKIT_MAX_INPUT_DEPTH)" in result.stderr
 
