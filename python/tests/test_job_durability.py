@@ -218,3 +218,39 @@ def test_mlclient_begin_cancel_of_a_job_whose_engine_died(orphaned, tmp_path):
     assert final["status"] == "Canceled" and final["reason"] == "canceled by the user"
     assert [t["status"] for t in final["trials"]] == ["Canceled", "Canceled"]
     assert trial_processes(name) == []
+
+
+def test_damaged_journals_do_not_hide_the_workspace(tmp_path, monkeypatch):
+    """A journal whose last line was torn (power loss) and one with a damaged line in the middle:
+    `MLClient().jobs.list()` and `sweepkit job list` still list every job, each job still shows its
+    trials, and the damage is reported."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "none")
+    client = MLClient(workspace_dir=str(tmp_path / "ws"))
+    code = write_code(tmp_path / "src", **{"quick.py": "import sys\nprint(sys.argv[1])\n"})
+    names = []
+    for _ in range(3):
+        job = command(code=str(code), command="python quick.py ${{search_space.x}}").sweep(
+            primary_metric="none", goal="minimize", sampling_algorithm="grid", search_space={"x": Choice([1, 2])})
+        names.append(client.create_or_update(job).name)
+    for name in names:
+        assert wait_for(client, name)["status"] == "Completed"
+    torn, damaged, intact = names
+    journal = lambda name: tmp_path / "ws" / "jobs" / name / "journal.jsonl"  # noqa: E731
+    with open(journal(torn), "ab") as f:
+        f.write(b'{"event":"trial_ended","trial":1,"sta')  # no newline: the write never finished
+    lines = journal(damaged).read_bytes().splitlines(keepends=True)
+    journal(damaged).write_bytes(b"".join(lines[:2] + [b"\x00\xffnot json at all\n"] + lines[2:]))
+
+    assert sorted(j.name for j in client.jobs.list()) == sorted(names)
+    listed = cli("job", "list", "--workspace", str(tmp_path / "ws"))
+    assert listed.returncode == 0, listed.stderr
+    assert all(name in listed.stdout for name in names), listed.stdout
+    for name in names:
+        shown = report(client, name)
+        assert shown["status"] == "Completed" and [t["status"] for t in shown["trials"]] == ["Completed", "Completed"], shown
+    assert report(client, damaged)["journal_problems"], "the damaged line is reported"
+    assert "journal_problems" not in report(client, intact)
+    # Readers never write: only the next engine of the job cuts the torn tail (JobRecoveryTests).
+    assert journal(torn).read_bytes().endswith(b'"sta')
+    assert client.jobs.resume(torn).status == "Completed", "resuming a finished job changes nothing"
