@@ -3,6 +3,8 @@ never a crash, a RecursionError, an OverflowError or gigabytes of memory (items 
 start is said at submission, and a sweep that fails at once is Failed, never NotStarted (item 9)."""
 
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,7 @@ from sweepkit import _engine, load_job
 from sweepkit.sweep import BayesianSamplingAlgorithm, Choice, SweepJob, Uniform
 
 from conftest import run_cli
+from jobs_helpers import report, wait_for, write_code
 
 SWEEP_HEAD = """type: sweep
 experiment_name: hostile
@@ -278,3 +281,36 @@ def test_a_sweep_whose_engine_fails_at_once_is_failed_and_job_create_says_so(tmp
     assert f"the MLflow tracking server {uri} did not answer" in result.stdout + result.stderr
     listed = run_cli(sweepkit_command, "job", "list").stdout.split("\t")
     assert listed[1] == "Failed", listed
+
+
+# --- item 10: the SQLite store deleted in the middle of a sweep ---------------------------------------
+
+SLOW_TRIAL = """
+    import sys, time, mlflow
+    for step in range(20):
+        mlflow.log_metric("loss", float(sys.argv[1]) + step, step=step)
+        time.sleep(0.1)
+"""
+
+
+def test_deleting_the_store_mid_sweep_leaves_no_trial_running(tmp_path, monkeypatch):
+    """`rm mlflow.db` while trials log: the sweep ends (it does not hang), and no trial is left
+    Running in its report, whatever the engine could still record."""
+    monkeypatch.chdir(tmp_path)
+    store = tmp_path / "mlflow.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store}")
+    client = sweepkit.MLClient(workspace_dir=str(tmp_path / "ws"))
+    code = write_code(tmp_path / "src", **{"slow.py": SLOW_TRIAL})
+    job = sweepkit.command(code=str(code), command="python slow.py ${{search_space.x}}").sweep(
+        primary_metric="loss", goal="minimize", sampling_algorithm="grid", search_space={"x": Choice([1, 2, 3, 4])})
+    job.set_limits(max_total_trials=4, max_concurrent_trials=2)
+    name = client.create_or_update(job).name
+    deadline = time.monotonic() + 180
+    while report(client, name).get("trial_counts", {}).get("Running", 0) < 1:
+        assert time.monotonic() < deadline, "no trial started"
+        time.sleep(0.1)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{store}{suffix}").unlink(missing_ok=True)
+    ended = wait_for(client, name, timeout=300)
+    assert ended["status"] in ("Completed", "Failed"), ended
+    assert [t for t in ended["trials"] if t["status"] in ("Running", "Queued", "NotStarted")] == [], ended["trials"]
