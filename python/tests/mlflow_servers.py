@@ -257,15 +257,16 @@ class FlakyGateway:
     """A gateway in front of an MLflow server, as teams put one (an API gateway or a reverse proxy
     that wants a bearer token and rate-limits): every request must carry `Authorization: Bearer
     <token>` (else 401), and of the engine's requests (User-Agent `sweepkit`) every `every`-th is
-    answered 429 with `Retry-After: 1` or 503, alternately, instead of being forwarded. Trials'
-    requests (MLflow's own client) are forwarded untouched. On 127.0.0.1, plain HTTP."""
+    answered 429 with `Retry-After: 1` or 503, alternately, instead of being forwarded, and so are
+    its first `busy_first` requests (a gateway still warming up). Trials' requests (MLflow's own
+    client) are forwarded untouched. On 127.0.0.1, plain HTTP."""
 
-    def __init__(self, upstream: MLflowServer, *, every: int = 3):
+    def __init__(self, upstream: MLflowServer, *, every: int = 3, busy_first: int = 0):
         import http.server
         import threading
 
         self.token = "tok-" + base64.b32encode(os.urandom(15)).decode().lower()
-        self.upstream, self.every = upstream, every
+        self.upstream, self.every, self.busy_first = upstream, every, busy_first
         self.lock = threading.Lock()
         self.engine_requests = 0
         self.refused = {"401": 0, "429": 0, "503": 0}
@@ -298,7 +299,8 @@ class FlakyGateway:
                 if self.headers.get("User-Agent", "").startswith("sweepkit"):
                     with gateway.lock:
                         gateway.engine_requests += 1
-                        fault = gateway.engine_requests % gateway.every == 0
+                        fault = (gateway.engine_requests % gateway.every == 0
+                                 or gateway.engine_requests <= gateway.busy_first)
                         kind = "429" if (gateway.engine_requests // gateway.every) % 2 else "503"
                         if fault:
                             gateway.refused[kind] += 1

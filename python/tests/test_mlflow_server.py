@@ -281,9 +281,13 @@ def test_a_server_that_stays_down_fails_the_sweep_naming_it(server3, envs, tmp_p
 def test_a_gateway_with_a_bearer_token_and_429_503_answers_costs_no_metric_and_no_trial(server3, envs, tmp_path, monkeypatch):
     """MLFLOW_TRACKING_TOKEN reaches the engine and the trials (as MLflow's client reads it), never a
     file or a command line; the engine retries 429 (Retry-After) and 503 on MLflow's schedule and
-    loses no metric; the trials' own MLflow client is left alone by the gateway."""
+    loses no metric, and a gateway busy at the sweep's very first requests is waited for (only a
+    server that does not answer at all fails the start fast); the trials' own MLflow client is left
+    alone by the gateway."""
     code = write_code(tmp_path / "src", **{"trial.py": RESTART_TRIAL})
-    with FlakyGateway(server3, every=3) as gateway:
+    if server3.process.poll() is not None:  # the test before this one leaves it killed
+        server3.start()
+    with FlakyGateway(server3, every=3, busy_first=4) as gateway:
         environment = {"MLFLOW_TRACKING_URI": gateway.uri, "MLFLOW_TRACKING_TOKEN": gateway.token,
                        "SWEEPKIT_PYTHON": envs["skinny"]}
         ended = submit(tmp_path, monkeypatch, environment, sweep_job(code, "behind-a-gateway", trials=3), timeout=600)

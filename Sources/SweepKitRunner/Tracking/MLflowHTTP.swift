@@ -30,7 +30,8 @@ final class MLflowHTTP {
     /// Why one attempt failed.
     enum Failure: Error {
         /// Worth retrying, as MLflow's client does: connection refused or reset, a timeout, 408/429/5xx.
-        case transient(String, retryAfter: Double?)
+        /// `status` is the HTTP status when the server answered (busy), nil when nothing answered.
+        case transient(String, retryAfter: Double?, status: Int?)
         /// Retrying cannot help (TLS, credentials, a redirect): the message says what to do.
         case permanent(SweepKitError)
     }
@@ -147,7 +148,7 @@ final class MLflowHTTP {
                 return response
             case .failure(.permanent(let error)):
                 throw error
-            case .failure(.transient(let reason, let retryAfter)):
+            case .failure(.transient(let reason, let retryAfter, _)):
                 failures += 1
                 guard retrying, failures <= policy.maxRetries else {
                     throw .unavailable(unreachableMessage(reason, failures: failures))
@@ -194,7 +195,7 @@ final class MLflowHTTP {
         let retryAfter = received.headers.first(name: "Retry-After").flatMap(Double.init)
         let response = Response(status: status, body: text, retryAfter: retryAfter, location: received.headers.first(name: "Location"))
         if Self.transientStatuses.contains(status) {
-            return .failure(.transient("HTTP \(status)\(Self.excerpt(text))", retryAfter: policy.respectRetryAfter ? retryAfter : nil))
+            return .failure(.transient("HTTP \(status)\(Self.excerpt(text))", retryAfter: policy.respectRetryAfter ? retryAfter : nil, status: status))
         }
         if status == 401 || status == 403 {
             return .failure(.permanent(.validation(field: "MLFLOW_TRACKING_URI", message: credentialsMessage(status))))
@@ -227,9 +228,9 @@ final class MLflowHTTP {
             return .permanent(tlsFailure("\(extra)"))
         }
         if let client = error as? HTTPClientError, client == .tlsHandshakeTimeout || client == .uncleanShutdown {
-            return .transient("\(client)", retryAfter: nil)
+            return .transient("\(client)", retryAfter: nil, status: nil)
         }
-        return .transient("\(error)", retryAfter: nil)
+        return .transient("\(error)", retryAfter: nil, status: nil)
     }
 
     private func tlsFailure(_ detail: String) -> SweepKitError {

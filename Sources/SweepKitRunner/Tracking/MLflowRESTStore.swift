@@ -76,7 +76,8 @@ public final class MLflowRESTStore: TrackingStore {
 
     /// The trials can log (their interpreter has `mlflow` or `mlflow-skinny`), and the server
     /// answers an authenticated search. A server that does not answer at all fails fast here (a
-    /// wrong address is the likely cause); mid-sweep outages are retried.
+    /// wrong address is the likely cause); one that answers busy (429, 503: a rate limit, a
+    /// gateway) is waited for on MLflow's whole schedule, as are mid-sweep outages.
     public func prepare() throws(SweepKitError) {
         _ = try TrialMLflow.inspect(python: python)
         var failures = 0
@@ -87,9 +88,10 @@ public final class MLflowRESTStore: TrackingStore {
                 return
             case .failure(.permanent(let error)):
                 throw error
-            case .failure(.transient(let reason, let retryAfter)):
+            case .failure(.transient(let reason, let retryAfter, let status)):
                 failures += 1
-                guard failures <= min(2, http.policy.maxRetries) else { throw .unavailable(http.unreachableMessage(reason, failures: failures)) }
+                let allowed = status == nil ? min(2, http.policy.maxRetries) : http.policy.maxRetries
+                guard failures <= allowed else { throw .unavailable(http.unreachableMessage(reason, failures: failures)) }
                 Clock.sleep(seconds: http.policy.delay(afterFailures: failures, retryAfter: retryAfter) + 1)
             }
         }
@@ -155,7 +157,7 @@ public final class MLflowRESTStore: TrackingStore {
                 guard runID != nil else { throw .internalFailure("MLflow tracking server \(http.display): creating a run returned no run id") }
             case .failure(.permanent(let error)):
                 throw error
-            case .failure(.transient(let reason, let retryAfter)):
+            case .failure(.transient(let reason, let retryAfter, _)):
                 failures += 1
                 guard failures <= http.policy.maxRetries else { throw .unavailable(http.unreachableMessage(reason, failures: failures)) }
                 Clock.sleep(seconds: http.policy.delay(afterFailures: failures, retryAfter: retryAfter))
@@ -192,7 +194,7 @@ public final class MLflowRESTStore: TrackingStore {
                 response = answer
             case .failure(.permanent(let error)):
                 throw error
-            case .failure(.transient(let reason, let retryAfter)):
+            case .failure(.transient(let reason, let retryAfter, _)):
                 let now = Clock.monotonicSeconds()
                 var current = outage ?? (since: now, failures: 0, nextProbe: now)
                 current.failures += 1
