@@ -6,7 +6,6 @@ import SweepKitPlatform
 /// copied; the size is capped as Azure caps snapshots (300 MB, 2000 files), and both limits can be
 /// raised with `SWEEPKIT_CODE_MAX_MB` and `SWEEPKIT_CODE_MAX_FILES`.
 public enum CodeSnapshot {
-
     /// Paths left out of every copy of `spec`'s code.
     public static func exclusions(_ spec: SweepJobSpec, workspaceRoot: String) -> Set<String> {
         var excluded: Set<String> = [workspaceRoot]
