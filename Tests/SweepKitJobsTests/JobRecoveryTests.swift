@@ -23,8 +23,10 @@ final class JobRecoveryTests: XCTestCase {
     override func tearDown() { fixture.remove() }
 
     /// A grid job over x = 1...4 whose engine died with trial 0 finished and trials 1 and 2
-    /// launched (pids 501, 502); `journalTail` adds events before the "crash".
-    private func crashedJob(_ name: String, policy: JSONValue? = nil, journalTail: [JobEvent] = []) throws -> JobPaths {
+    /// launched (pids 501, 502); `journalTail` adds events before the "crash". A trial in
+    /// `neverLaunched` was journaled as started only: the engine died before recording its process.
+    private func crashedJob(_ name: String, policy: JSONValue? = nil, journalTail: [JobEvent] = [],
+                            neverLaunched: Set<Int> = []) throws -> JobPaths {
         var extra: JSONObject = [:]
         if let policy { extra["early_termination"] = policy }
         let spec = try fixture.workspace.submit(JobFixture.gridJob(name: name, concurrency: 2, extra: extra))
@@ -39,6 +41,7 @@ final class JobRecoveryTests: XCTestCase {
             try journal.append(.trialStarted(TrialStart(
                 number: number, name: "\(name)_\(number)", attempt: 1, params: ["x": .int(number + 1)], flatParams: ["x": .int(number + 1)],
                 runID: runID, directory: "\(paths.trials)/\(name)_\(number)", logDirectory: "\(paths.logs)/\(name)_\(number)")))
+            if neverLaunched.contains(number) { continue }
             try journal.append(.trialLaunched(number: number, process: LaunchedTrial(pid: Int32(500 + number), startTicks: 1)))
             if number == 0 {
                 store.log(runID: runID, key: "loss", value: 1)
@@ -106,6 +109,22 @@ final class JobRecoveryTests: XCTestCase {
         XCTAssertEqual(report.trial(1).value, 9, "its best value up to the decision's interval")
         XCTAssertEqual(report.trial(1).message, "worse than the median")
         XCTAssertEqual(launcher.signals.first.map { [$0.pid, $0.signal] }, [501, SIGTERM])
+    }
+
+    /// `job cancel` of a job whose engine died between journaling trial 1 as started and recording
+    /// its process (the CLI's cancel test caught it once in 8 runs): the new engine queues trial 1
+    /// for a relaunch, and trial 2 still runs. Both end Canceled; none stays Running in the report.
+    func testCancelAfterACrashEndsTheTrialsWaitingForARelaunchToo() throws {
+        let paths = try crashedJob("cancel_vanished", neverLaunched: [1])
+        launcher.adopt(pid: 502, runID: "crashed-run-2", .running(.init(values: [], extraPolls: 1000)))
+        try FileSystem.writeAtomically(paths.cancelRequest, "1\n")
+        let report = try resume("cancel_vanished")
+        XCTAssertEqual(report.status, .canceled)
+        XCTAssertEqual(report.trials.map(\.state), [.completed, .canceled, .canceled])
+        XCTAssertEqual(report.trial(1).message, "canceled by the user")
+        XCTAssertEqual(launcher.launches.count, 0, "nothing is relaunched once the sweep is canceled")
+        XCTAssertEqual(store.runs["crashed-run-1"]?.status, .killed)
+        XCTAssertEqual(store.runs["crashed-run-2"]?.status, .killed)
     }
 
     func testRunsACrashedEngineCreatedButNeverJournaledAreDeleted() throws {

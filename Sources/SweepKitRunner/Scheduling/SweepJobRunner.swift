@@ -157,7 +157,7 @@ public final class SweepJobRunner {
             if cancelReason == nil, let reason = reasonToStopSweep() {
                 cancelReason = reason
                 log.write("sweep \(reason): stopping \(running.count) running trial(s)")
-                relaunchQueue.removeAll()
+                try endQueuedRelaunches(reason: reason)
                 stopAll(reason: reason)
             }
             while cancelReason == nil, running.count < maxConcurrent {
@@ -187,6 +187,17 @@ public final class SweepJobRunner {
             let allFailed = !trials.isEmpty && trials.allSatisfy { $0.state == .failed }
             try finish(status: allFailed ? .failed : .completed, reason: allFailed ? "every trial failed" : (sweep.finishReason ?? "done"))
         }
+    }
+
+    /// Trials waiting for a relaunch (their process vanished while no engine watched, and the
+    /// run of that attempt is already closed) end Canceled with the sweep: dropped from the queue
+    /// alone, they would stay Running in the journal of a finished job.
+    private func endQueuedRelaunches(reason: String) throws(SweepKitError) {
+        for trial in relaunchQueue {
+            let name = TrialSetup.trialName(job: spec.name, number: trial.number)
+            try endTrial(number: trial.number, name: name, runID: nil, outcome: TrialOutcome(state: .canceled, value: nil, message: reason), exit: nil)
+        }
+        relaunchQueue.removeAll()
     }
 
     /// Cancel (a signal or the request file) or the sweep's `timeout`.
