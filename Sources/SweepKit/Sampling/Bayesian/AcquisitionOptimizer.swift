@@ -26,6 +26,8 @@ struct AcquisitionOptimizer {
     /// refinement of a good region precise (Branin to ~1e-5 within 50 trials).
     var anchorCandidates = 512
     var localSearches = 10
+    /// Concurrent suggestions stay at least this far apart (Euclidean, in the unit cube).
+    var pendingSeparation = 1e-3
     /// A Choice with at most this many options is searched option by option.
     var exhaustiveChoiceLimit = 256
 
@@ -38,8 +40,16 @@ struct AcquisitionOptimizer {
 
     /// `taken`: points already evaluated or pending. On a discrete space the best point can be one
     /// of them (the model's noise leaves an evaluated point some expected improvement); the best
-    /// point not taken is chosen instead, as long as there is one.
-    func maximize(startingNear incumbent: [Double], anchors: [[Double]] = [], taken: Set<[Double]> = [], random: inout SplitMix64) -> [Double] {
+    /// point not taken is chosen instead, as long as there is one. Nor is a point closer than
+    /// `pendingSeparation` to a `pending` one chosen: near convergence the fantasised trials leave
+    /// so little improvement anywhere that the best of it can sit right beside one of them.
+    func maximize(startingNear incumbent: [Double], anchors: [[Double]] = [], taken: Set<[Double]> = [], pending: [[Double]] = [],
+                  random: inout SplitMix64) -> [Double] {
+        func allowed(_ x: [Double]) -> Bool {
+            !taken.contains(x) && pending.allSatisfy { other in
+                zip(x, other).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } >= pendingSeparation * pendingSeparation
+            }
+        }
         let sobol = (try? SobolSequence(dimension: dimension, scrambleSeed: random.next()))
         var points: [[Double]] = []
         points.reserveCapacity(candidateCount + anchorCandidates)
@@ -78,10 +88,10 @@ struct AcquisitionOptimizer {
         }
         let options = choiceOptions(random: &random)
         var result: (point: [Double], value: Double)?
-        for candidate in starts.map({ localSearch(from: $0, options: options) }) + [candidates[top]] where !taken.contains(candidate.point) {
+        for candidate in starts.map({ localSearch(from: $0, options: options) }) + [candidates[top]] where allowed(candidate.point) {
             if candidate.value > result?.value ?? -.infinity { result = candidate }
         }
-        if result == nil { result = candidates.filter { !taken.contains($0.point) }.max { $0.value < $1.value } }
+        if result == nil { result = candidates.filter { allowed($0.point) }.max { $0.value < $1.value } }
         return result?.point ?? candidates[top].point
     }
 

@@ -9,7 +9,7 @@ import Darwin
 ///
 /// Objectives spanning orders of magnitude (Rosenbrock-like valleys, losses that blow up off the
 /// good region) are modelled far better after a log warp; smooth bounded ones are not, so the
-/// sampler fits both and keeps the one the data support.
+/// sampler fits several and keeps the one the data support.
 struct OutputTransform {
     let targets: [Double]
     let logJacobian: Double
@@ -20,12 +20,13 @@ struct OutputTransform {
         return OutputTransform(targets: targets, logJacobian: -Double(values.count) * log(scale))
     }
 
-    /// log(y − min + c), then standardised; c = 10% of (median − min) keeps the best values from
-    /// being stretched without bound.
-    static func logWarped(_ values: [Double]) -> OutputTransform {
+    /// log(y − min + c), then standardised, with c = `offsetFraction` × (median − min). The offset
+    /// keeps the best values from being stretched without bound and sets how strong the warp is:
+    /// small, it spreads the values near the best apart; large, it only tames the worst ones.
+    static func logWarped(_ values: [Double], offsetFraction: Double) -> OutputTransform {
         let sorted = values.sorted()
         let minimum = sorted[0], median = sorted[sorted.count / 2]
-        let offset = max(0.1 * (median - minimum), 1e-12)
+        let offset = max(offsetFraction * (median - minimum), 1e-12)
         let logged = values.map { log($0 - minimum + offset) }
         let (targets, scale) = standardize(logged)
         let jacobian = values.reduce(0) { $0 - log($1 - minimum + offset) } - Double(values.count) * log(scale)
