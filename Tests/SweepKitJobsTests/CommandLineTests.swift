@@ -73,9 +73,17 @@ final class CommandLineTests: XCTestCase {
             limits: {max_total_trials: 2, max_concurrent_trials: 2}
             """)
         XCTAssertEqual(try sweepkit("job", "create", "--file", "sweep.yml", "--name", "orphaned").status, 0)
-        let paths = Workspace(root: "\(directory!)/ws").paths("orphaned")
+        let workspace = Workspace(root: "\(directory!)/ws")
+        let paths = workspace.paths("orphaned")
+        // Both trials journaled with their processes (counting marked processes is not enough:
+        // trial 0's shell and its `sleep` are two, before trial 1 is even started).
+        func bothLaunched() -> Bool {
+            let trials = (try? workspace.report("orphaned").trials) ?? []
+            return trials.count == 2 && trials.allSatisfy { $0.process != nil }
+        }
         var deadline = Clock.monotonicSeconds() + 30
-        while JobProcesses.pids(job: "orphaned").count < 2, Clock.monotonicSeconds() < deadline { Clock.sleep(seconds: 0.05) }
+        while !bothLaunched(), Clock.monotonicSeconds() < deadline { Clock.sleep(seconds: 0.05) }
+        XCTAssertTrue(bothLaunched(), "the engine launched both trials")
         let engine = try XCTUnwrap(EngineLock.holder(paths.lock))
         kill(engine, SIGKILL)
         deadline = Clock.monotonicSeconds() + 10
