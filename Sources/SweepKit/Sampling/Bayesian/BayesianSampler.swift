@@ -85,12 +85,12 @@ public final class BayesianSampler: Sampler {
         }
         var points = data.map(\.point)
         let values = data.map(\.value)
-        let transforms = [OutputTransform.standardized(values)] + Self.warpOffsets.map { OutputTransform.logWarped(values, offsetFraction: $0) }
         if observationsAtLastFit == 0 || data.count < 60 || data.count - observationsAtLastFit >= max(1, data.count / 30) {
             // Every output model is fitted; the one with the highest evidence (marginal likelihood
             // of the original values, Jacobian included) is used until the next refit.
             var bestEvidence = -Double.infinity
-            for (k, transform) in transforms.enumerated() {
+            for k in hyperparameters.indices {
+                let transform = outputTransform(k, values)
                 let result = fit(points: points, targets: transform.targets, from: hyperparameters[k])
                 hyperparameters[k] = result.hyperparameters
                 if result.score + transform.logJacobian > bestEvidence {
@@ -100,7 +100,7 @@ public final class BayesianSampler: Sampler {
             }
             observationsAtLastFit = data.count
         }
-        let targets = transforms[outputModel].targets
+        let targets = outputTransform(outputModel, values).targets
         var incumbent = targets.min() ?? 0
         let incumbentPoint = points[targets.firstIndex(of: incumbent) ?? 0]
         let chosen = hyperparameters[outputModel]
@@ -129,6 +129,12 @@ public final class BayesianSampler: Sampler {
         let optimizer = AcquisitionOptimizer(model: model, best: incumbent, grid: grid)
         return optimizer.maximize(startingNear: incumbentPoint, anchors: data.sorted { $0.value < $1.value }.prefix(8).map(\.point),
                                   taken: Set(points), pending: pending, random: &random)
+    }
+
+    /// Output model k's targets: 0 standardised, k a log warp with `warpOffsets[k − 1]`. Between
+    /// refits only the chosen one is computed.
+    private func outputTransform(_ k: Int, _ values: [Double]) -> OutputTransform {
+        k == 0 ? .standardized(values) : .logWarped(values, offsetFraction: Self.warpOffsets[k - 1])
     }
 
     /// Maximum a posteriori hyperparameters: log marginal likelihood + log prior, by bounded L-BFGS
